@@ -1,0 +1,130 @@
+"""AMI wire format: splitting a byte stream into frames and frames into headers.
+
+Pure functions over bytes, no I/O. A frame is kept verbatim as the bytes Asterisk sent
+(terminator included) so the feed can store exactly what arrived; parsing into headers
+is a separate step that never raises on bad data, it reports it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "BANNER_PREFIX",
+    "FrameSplitter",
+    "Message",
+    "MalformedFrame",
+    "parse_buffer",
+    "parse_frame",
+]
+
+BANNER_PREFIX = b"Asterisk Call Manager/"
+_END = b"\r\n\r\n"
+_MULTI_HEADERS = frozenset({"ChanVariable", "Output", "DestChanVariable"})
+
+
+def parse_buffer(buffer: bytes, *, at_start: bool = False) -> tuple[list[bytes], bytes]:
+    """Split ``buffer`` into complete raw frames and the incomplete rest.
+
+    Each frame keeps its terminating blank line. With ``at_start`` the first line is the
+    AMI banner (``Asterisk Call Manager/x.y.z``), which has no blank line after it and is
+    returned as a frame of its own.
+    """
+    frames: list[bytes] = []
+    pos = 0
+    if at_start and buffer.startswith(BANNER_PREFIX):
+        eol = buffer.find(b"\r\n")
+        if eol < 0:
+            return frames, buffer
+        frames.append(buffer[: eol + 2])
+        pos = eol + 2
+    find = buffer.find
+    while True:
+        end = find(_END, pos)
+        if end < 0:
+            break
+        frames.append(buffer[pos : end + 4])
+        pos = end + 4
+    return frames, buffer[pos:]
+
+
+@dataclass(slots=True)
+class FrameSplitter:
+    """Incremental splitter for one connection: feed it bytes, get whole frames back."""
+
+    _rest: bytes = b""
+    _started: bool = False
+
+    def feed(self, data: bytes) -> list[bytes]:
+        buffer = self._rest + data if self._rest else data
+        frames, self._rest = parse_buffer(buffer, at_start=not self._started)
+        if frames or len(self._rest) >= len(BANNER_PREFIX):
+            self._started = True
+        return frames
+
+    @property
+    def pending(self) -> bytes:
+        """Bytes received that do not (yet) make a whole frame: a cut frame at EOF."""
+        return self._rest
+
+
+class MalformedFrame(ValueError):
+    """A frame that is not a list of ``Key: value`` lines; carries the raw bytes."""
+
+    def __init__(self, reason: str, raw: bytes) -> None:
+        super().__init__(f"{reason}: {raw[:200]!r}")
+        self.reason = reason
+        self.raw = raw
+
+
+@dataclass(slots=True)
+class Message:
+    """A parsed AMI frame. ``headers`` keeps the last value of a repeated key;
+    ``repeated`` keeps every value of keys that legitimately repeat (``ChanVariable``)."""
+
+    headers: dict[str, str]
+    repeated: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def event(self) -> str | None:
+        return self.headers.get("Event")
+
+    @property
+    def response(self) -> str | None:
+        return self.headers.get("Response")
+
+    def get(self, key: str, default: str = "") -> str:
+        return self.headers.get(key, default)
+
+
+def parse_frame(raw: bytes) -> Message:
+    """Parse one raw frame into headers.
+
+    Bytes that are not valid UTF-8 are data (decoded with replacement characters, the
+    raw bytes stay untouched in the feed). Lines without ``": "`` make the frame
+    malformed, except ``Output`` continuation of command responses.
+    """
+    text = raw.decode("utf-8", "replace")
+    if text.endswith("\r\n\r\n"):
+        text = text[:-4]
+    elif text.endswith("\r\n"):
+        text = text[:-2]
+    if not text:
+        raise MalformedFrame("empty frame", raw)
+    headers: dict[str, str] = {}
+    repeated: dict[str, list[str]] = {}
+    for line in text.split("\r\n"):
+        key, sep, value = line.partition(": ")
+        if not sep:
+            if line.endswith(":") and line[:-1].isidentifier():
+                key, value = line[:-1], ""
+            else:
+                raise MalformedFrame(f"line without 'Key: value': {line[:80]!r}", raw)
+        if not key or " " in key or "\x00" in key:
+            raise MalformedFrame(f"bad header name {key[:40]!r}", raw)
+        if key in _MULTI_HEADERS:
+            repeated.setdefault(key, []).append(value)
+        headers[key] = value
+    if "Event" not in headers and "Response" not in headers:
+        raise MalformedFrame("neither Event nor Response header", raw)
+    return Message(headers, repeated)
