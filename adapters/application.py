@@ -1,0 +1,196 @@
+"""The event-sourced application and the unit of work ingestion writes through."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+
+from adapters.store import store_env
+from domain.agent import Agent
+from domain.call import Call
+from domain.ids import agent_id, call_id, pbx_id, queue_id
+from domain.pbx import Pbx
+from domain.queue import Queue
+
+__all__ = ["CallCenter", "StoreUnit", "open_app", "read_events"]
+
+A = TypeVar("A", bound=Aggregate)
+
+CALL_END_TOPICS = tuple(f"domain.call:Call.{name}" for name in
+                        ("Ended", "ClosedByResync", "LostByRestart"))
+CALL_START_TOPIC = "domain.call:Call.Started"
+AGENT_TOPIC = "domain.agent:Agent.Registered"
+
+
+class CallCenter(Application[UUID]):
+    """One ordered log for the PBX feed and every domain aggregate."""
+
+    name = "CallCenter"
+
+
+def open_app(store_url: str, *, compress: bool = True) -> CallCenter:
+    return CallCenter(env=store_env(store_url, compress=compress))
+
+
+class StoreUnit:
+    """Finds aggregates (memory first, then the store), remembers which were touched so
+    one ``save`` writes all their new events in one transaction, and knows which calls are
+    open and which agents exist. Only ingestion creates calls and agents, so an aggregate
+    found missing stays missing until this unit adds it."""
+
+    def __init__(self, app: CallCenter, *, ended_cache_size: int = 20_000) -> None:
+        self.app = app
+        self._touched: dict[UUID, Aggregate] = {}
+        self._calls: OrderedDict[str, Call | None] = OrderedDict()
+        self._open: dict[str, Call] = {}
+        self._agents: dict[str, Agent | None] = {}
+        self._queues: dict[str, Queue | None] = {}
+        self._pbx: Pbx | None = None
+        self._ended_cache_size = ended_cache_size
+        self._warm_up()
+
+    # -- start-up ------------------------------------------------------------------------
+    def _warm_up(self) -> None:
+        """Load open calls and all agents (they take part in snapshot reconciliation)."""
+        started: set[UUID] = set()
+        ended: set[UUID] = set()
+        agents: set[UUID] = set()
+        for n in self._scan((CALL_START_TOPIC, *CALL_END_TOPICS, AGENT_TOPIC)):
+            if n.topic == CALL_START_TOPIC:
+                started.add(n.originator_id)
+            elif n.topic == AGENT_TOPIC:
+                agents.add(n.originator_id)
+            else:
+                ended.add(n.originator_id)
+        for aggregate_id in started - ended:
+            call = self.app.repository.get(aggregate_id)
+            self._calls[call.linkedid] = call
+            self._open[call.linkedid] = call
+        for aggregate_id in agents:
+            agent = self.app.repository.get(aggregate_id)
+            self._agents[agent.interface] = agent
+
+    def _scan(self, topics: tuple[str, ...]) -> Iterator[Any]:
+        start = 1
+        while True:
+            page = self.app.recorder.select_notifications(start, 5000, topics=topics)
+            yield from page
+            if len(page) < 5000:
+                return
+            start = page[-1].id + 1
+
+    # -- lookups -------------------------------------------------------------------------
+    def _get(self, cls: type[A], aggregate_id: UUID) -> A | None:
+        try:
+            aggregate = self.app.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        assert isinstance(aggregate, cls)
+        return aggregate
+
+    def _touch(self, aggregate: A | None) -> A | None:
+        if aggregate is not None:
+            self._touched[aggregate.id] = aggregate
+        return aggregate
+
+    def call(self, linkedid: str) -> Call | None:
+        if linkedid in self._calls:
+            self._calls.move_to_end(linkedid)
+            return self._touch(self._calls[linkedid])
+        call = self._get(Call, call_id(linkedid))
+        self._remember_call(linkedid, call)
+        return self._touch(call)
+
+    def add_call(self, call: Call) -> None:
+        self._remember_call(call.linkedid, call)
+        self._touch(call)
+
+    def _remember_call(self, linkedid: str, call: Call | None) -> None:
+        self._calls[linkedid] = call
+        if call is not None and not call.ended:
+            self._open[linkedid] = call
+        while len(self._calls) > self._ended_cache_size + len(self._open):
+            oldest, old = next(iter(self._calls.items()))
+            if old is not None and not old.ended:
+                self._calls.move_to_end(oldest)
+                continue
+            del self._calls[oldest]
+
+    def open_calls(self) -> Iterable[Call]:
+        for linkedid, call in list(self._open.items()):
+            if call.ended:
+                del self._open[linkedid]
+            else:
+                self._touch(call)
+                yield call
+
+    def agent(self, interface: str) -> Agent | None:
+        if interface not in self._agents:
+            self._agents[interface] = self._get(Agent, agent_id(interface))
+        return self._touch(self._agents[interface])
+
+    def add_agent(self, agent: Agent) -> None:
+        self._agents[agent.interface] = agent
+        self._touch(agent)
+
+    def all_agents(self) -> Iterable[Agent]:
+        for agent in self._agents.values():
+            if agent is not None:
+                self._touch(agent)
+                yield agent
+
+    def queue(self, name: str) -> Queue | None:
+        if name not in self._queues:
+            self._queues[name] = self._get(Queue, queue_id(name))
+        return self._touch(self._queues[name])
+
+    def add_queue(self, queue: Queue) -> None:
+        self._queues[queue.name] = queue
+        self._touch(queue)
+
+    def pbx(self) -> Pbx:
+        if self._pbx is None:
+            self._pbx = self._get(Pbx, pbx_id("default")) or Pbx("default")
+        touched = self._touch(self._pbx)
+        assert touched is not None
+        return touched
+
+    # -- writing -------------------------------------------------------------------------
+    def save(self, *first: Aggregate) -> int:
+        """Write ``first`` (the feed chunk) then every touched aggregate: one transaction."""
+        touched = list(self._touched.values())
+        self._touched.clear()
+        recordings = self.app.save(*first, *touched)
+        for linkedid in [k for k, v in self._open.items() if v.ended]:
+            del self._open[linkedid]
+        return len(recordings)
+
+    def discard(self) -> None:
+        """Forget unsaved changes (after a failed save): reload from the store next time."""
+        self._touched.clear()
+        self._calls.clear()
+        self._open.clear()
+        self._agents.clear()
+        self._queues.clear()
+        self._pbx = None
+        self._warm_up()
+
+
+def read_events(app: CallCenter, topics: Iterable[str] = (), *, stop: int | None = None,
+                page: int = 2000) -> Iterator[Any]:
+    """Domain events from the log in order (only ``topics`` if given), up to position
+    ``stop`` inclusive: a point-in-time replay."""
+    wanted = tuple(topics)
+    start = 1
+    while True:
+        notifications = app.recorder.select_notifications(start, page, stop=stop, topics=wanted)
+        for notification in notifications:
+            yield app.mapper.to_domain_event(notification)
+        if len(notifications) < page:
+            return
+        start = notifications[-1].id + 1

@@ -1,0 +1,397 @@
+"""A real TCP AMI server that replays recorded captures to real AMI clients.
+
+Each accepted connection gets the banner, waits for ``Action: Login``, then streams the
+frames of one capture file verbatim (byte for byte) while answering the client's actions
+(``Ping``, ``Logoff``, anything else through the overridable :meth:`ReplayAmiServer.respond`).
+The Nth accepted connection gets the Nth file; see the constructor for what comes after.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+
+from adapters.ami_frames import BANNER_PREFIX, parse_buffer
+
+__all__ = ["DEFAULT_BANNER", "Capture", "ReceivedAction", "ReplayAmiServer", "build_frame"]
+
+DEFAULT_BANNER = b"Asterisk Call Manager/11.0.0\r\n"
+_TIMESTAMP = re.compile(rb"(?:^|\r\n)Timestamp: ([0-9]+(?:\.[0-9]+)?)\r\n")
+_RECORDED_LOGIN = b"\r\nActionID: rec-login\r\n"
+
+
+def build_frame(*headers: tuple[str, str]) -> bytes:
+    """One AMI frame from ``(key, value)`` pairs, blank-line terminator included."""
+    return b"".join(f"{k}: {v}\r\n".encode() for k, v in headers) + b"\r\n"
+
+
+def _response(status: str, action_id: str | None, *extra: tuple[str, str]) -> bytes:
+    head = [("Response", status)] + ([("ActionID", action_id)] if action_id is not None else [])
+    return build_frame(*head, *extra)
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    """Header lookup ignoring case (Asterisk treats action header names that way)."""
+    wanted = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == wanted), None)
+
+
+def _parse_action(raw: bytes) -> dict[str, str]:
+    headers: dict[str, str] = {}
+    for line in raw.decode("utf-8", "replace").split("\r\n"):
+        key, sep, value = line.partition(":")
+        if sep and key.strip():
+            headers[key.strip()] = value.strip()
+    return headers
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """A capture file ready to serve: banner, frames to stream and their ``Timestamp``."""
+
+    banner: bytes
+    frames: tuple[bytes, ...]
+    timestamps: tuple[float | None, ...]
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Capture:
+        frames, rest = parse_buffer(Path(path).read_bytes(), at_start=True)
+        banner = DEFAULT_BANNER
+        if frames and frames[0].startswith(BANNER_PREFIX):
+            banner = frames.pop(0)
+        if frames and frames[0].startswith(b"Response:") and _RECORDED_LOGIN in frames[0]:
+            frames.pop(0)  # the recording's own login response: the server sends its own
+        if rest:
+            frames.append(rest)  # a frame cut at the end of the capture is sent as it is
+        stamps = tuple(float(m.group(1)) if (m := _TIMESTAMP.search(f)) else None for f in frames)
+        return cls(banner, tuple(frames), stamps)
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedAction:
+    """An action a client sent, with the index of the connection it came on."""
+
+    connection: int
+    headers: dict[str, str]
+
+    @property
+    def name(self) -> str:
+        return _header(self.headers, "Action") or ""
+
+    @property
+    def action_id(self) -> str | None:
+        return _header(self.headers, "ActionID")
+
+
+@dataclass(eq=False)
+class _Conn:
+    index: int
+    sock: socket.socket
+    capture: Capture | None
+    send_lock: threading.Lock = field(default_factory=threading.Lock)
+    closed: threading.Event = field(default_factory=threading.Event)
+    write_closed: bool = False
+    frames_sent: int = 0
+    streamed: bool = False
+    finished: bool = False
+    threads: list[threading.Thread] = field(default_factory=list)  # [server, streamer]
+
+    def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(how)
+
+
+class ReplayAmiServer:
+    """Serve recorded AMI captures on ``host:port`` (``port=0`` picks a free port).
+
+    ``speed=None`` streams as fast as possible; ``speed=10.0`` waits the gaps between
+    ``Timestamp:`` headers divided by 10. Connection N gets ``captures[N]``; connections
+    after the last file get the banner and login and then stay idle, unless ``loop=True``
+    (cycle through the files). ``close_after=True`` closes the socket once a file has
+    been streamed (idle connections are never closed by the server).
+    """
+
+    def __init__(
+        self,
+        captures: Sequence[str | os.PathLike[str]],
+        *,
+        username: str = "admin",
+        secret: str = "secret",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        speed: float | None = None,
+        close_after: bool = False,
+        loop: bool = False,
+        logger: logging.Logger | None = None,
+    ) -> None:
+        if speed is not None and speed <= 0:
+            raise ValueError("speed must be positive or None")
+        self._captures = [Capture.load(p) for p in captures]
+        self._username, self._secret = username, secret
+        self._host, self._port = host, port
+        self.speed, self.close_after, self.loop = speed, close_after, loop
+        self._log = logger or logging.getLogger(__name__)
+        self._cond = threading.Condition()
+        self._conns: list[_Conn] = []
+        self._actions: list[ReceivedAction] = []
+        self._stopping = threading.Event()
+        self._listener: socket.socket | None = None
+        self._accept_thread: threading.Thread | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start(self) -> ReplayAmiServer:
+        if self._listener is not None:
+            raise RuntimeError("server already started")
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            listener.bind((self._host, self._port))
+            listener.listen(16)
+        except OSError:
+            listener.close()
+            raise
+        listener.settimeout(0.05)  # accept() polls so stop() never waits on it for long
+        self._listener, self._port = listener, listener.getsockname()[1]
+        self._accept_thread = threading.Thread(
+            target=self._accept_loop, name=f"replay-ami-{self._port}", daemon=True
+        )
+        self._accept_thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        deadline = time.monotonic() + timeout
+        if self._accept_thread is not None:
+            self._accept_thread.join(timeout)
+        if self._listener is not None:
+            self._listener.close()
+        with self._cond:
+            conns = list(self._conns)
+        for conn in conns:
+            conn.closed.set()
+            conn.shutdown()
+        for conn in conns:
+            for thread in conn.threads:
+                thread.join(max(0.0, deadline - time.monotonic()))
+
+    def __enter__(self) -> ReplayAmiServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- observation -------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        return self._port
+
+    @property
+    def host(self) -> str:
+        return self._host
+
+    @property
+    def connection_count(self) -> int:
+        with self._cond:
+            return len(self._conns)
+
+    @property
+    def actions_received(self) -> list[ReceivedAction]:
+        with self._cond:
+            return list(self._actions)
+
+    def frames_sent(self, connection_index: int) -> int:
+        with self._cond:
+            conns = self._conns
+            return conns[connection_index].frames_sent if connection_index < len(conns) else 0
+
+    def wait_streamed(self, timeout: float = 10.0, connection_index: int = 0) -> bool:
+        """True once connection ``connection_index`` has written its whole capture."""
+        return self._wait(lambda c: c.streamed, connection_index, timeout)
+
+    def wait_finished(self, timeout: float = 10.0, connection_index: int = 0) -> bool:
+        """True once connection ``connection_index`` is closed on the server side."""
+        return self._wait(lambda c: c.finished, connection_index, timeout)
+
+    def wait_connections(self, count: int, timeout: float = 10.0) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: len(self._conns) >= count, timeout)
+
+    def drop_connections(self) -> None:
+        """Cut every open connection abruptly, as a PBX restart would."""
+        with self._cond:
+            conns = [c for c in self._conns if not c.finished]
+        for conn in conns:
+            conn.closed.set()
+            conn.shutdown()
+
+    # -- behaviour to override -----------------------------------------------------------
+    def respond(self, action_headers: dict[str, str]) -> list[bytes]:
+        """Frames answering one action (Login and Logoff are handled before this)."""
+        action_id = _header(action_headers, "ActionID")
+        if (_header(action_headers, "Action") or "").lower() == "ping":
+            return [_response("Success", action_id, ("Ping", "Pong"),
+                              ("Timestamp", f"{time.time():.6f}"))]
+        return [_response("Success", action_id)]
+
+    # -- internals -----------------------------------------------------------------------
+    def _wait(self, check: Callable[[_Conn], bool], index: int, timeout: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: index < len(self._conns) and check(self._conns[index]), timeout
+            )
+
+    def _capture_for(self, index: int) -> Capture | None:
+        if not self._captures:
+            return None
+        if self.loop:
+            return self._captures[index % len(self._captures)]
+        return self._captures[index] if index < len(self._captures) else None
+
+    def _accept_loop(self) -> None:
+        assert self._listener is not None
+        while not self._stopping.is_set():
+            try:
+                sock, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+            sock.settimeout(None)
+            with self._cond:
+                conn = _Conn(len(self._conns), sock, self._capture_for(len(self._conns)))
+                self._conns.append(conn)
+                self._cond.notify_all()
+            thread = threading.Thread(
+                target=self._serve, args=(conn,), name=f"replay-ami-conn-{conn.index}",
+                daemon=True,
+            )
+            conn.threads.append(thread)
+            thread.start()
+
+    def _serve(self, conn: _Conn) -> None:
+        banner = self._captures[-1].banner if self._captures else DEFAULT_BANNER
+        if conn.capture is not None:
+            banner = conn.capture.banner
+        try:
+            self._send(conn, banner)
+            actions = self._read_actions(conn)
+            if self._login(conn, actions):
+                streamer = threading.Thread(
+                    target=self._stream, args=(conn,), name=f"replay-ami-stream-{conn.index}",
+                    daemon=True,
+                )
+                conn.threads.append(streamer)
+                streamer.start()
+                self._answer(conn, actions)
+        except OSError as exc:
+            self._log.debug("replay connection %d ended: %s", conn.index, exc)
+        except Exception:
+            self._log.exception("replay connection %d failed", conn.index)
+        finally:
+            conn.closed.set()
+            conn.shutdown()
+            for thread in conn.threads[1:]:  # the streamer; [0] is this thread
+                thread.join()
+            conn.sock.close()
+            with self._cond:
+                conn.finished = True
+                self._cond.notify_all()
+
+    def _read_actions(self, conn: _Conn) -> Iterator[dict[str, str]]:
+        rest = b""
+        while not conn.closed.is_set():
+            data = conn.sock.recv(65536)
+            if not data:
+                return
+            frames, rest = parse_buffer(rest + data)
+            for raw in frames:
+                headers = _parse_action(raw)
+                if headers:
+                    with self._cond:
+                        self._actions.append(ReceivedAction(conn.index, headers))
+                    yield headers
+
+    def _login(self, conn: _Conn, actions: Iterator[dict[str, str]]) -> bool:
+        for action in actions:
+            name, action_id = (_header(action, "Action") or "").lower(), _header(action, "ActionID")
+            if name == "login":
+                if (_header(action, "Username"), _header(action, "Secret")) == (
+                    self._username, self._secret,
+                ):
+                    self._send(conn, _response("Success", action_id,
+                                               ("Message", "Authentication accepted")))
+                    return True
+                self._send(conn, _response("Error", action_id,
+                                           ("Message", "Authentication failed")))
+                return False
+            if name == "logoff":
+                self._send(conn, _goodbye(action_id))
+                return False
+            self._send(conn, _response("Error", action_id, ("Message", "Permission denied")))
+        return False
+
+    def _answer(self, conn: _Conn, actions: Iterator[dict[str, str]]) -> None:
+        for action in actions:
+            if (_header(action, "Action") or "").lower() == "logoff":
+                self._send(conn, _goodbye(_header(action, "ActionID")))
+                return
+            try:
+                replies = self.respond(action)
+            except Exception:
+                self._log.exception("respond() failed for %r", action)
+                replies = [_response("Error", _header(action, "ActionID"),
+                                     ("Message", "Internal error"))]
+            for reply in replies:
+                self._send(conn, reply)
+
+    def _stream(self, conn: _Conn) -> None:
+        try:
+            capture = conn.capture
+            if capture is not None:
+                self._stream_capture(conn, capture)
+            with self._cond:
+                conn.streamed = not conn.closed.is_set()
+                self._cond.notify_all()
+            if capture is not None and self.close_after and conn.streamed:
+                with conn.send_lock:
+                    conn.write_closed = True
+                conn.shutdown(socket.SHUT_WR)  # FIN after the last frame; reading goes on
+        except OSError as exc:
+            self._log.debug("replay stream %d ended: %s", conn.index, exc)
+
+    def _stream_capture(self, conn: _Conn, capture: Capture) -> None:
+        start, first, horizon = time.monotonic(), None, 0.0
+        for frame, stamp in zip(capture.frames, capture.timestamps, strict=True):
+            if self.speed is not None and stamp is not None:
+                first = stamp if first is None else first
+                horizon = max(horizon, (stamp - first) / self.speed)
+                delay = start + horizon - time.monotonic()
+                if delay > 0 and conn.closed.wait(delay):
+                    return
+            if conn.closed.is_set() or not self._send(conn, frame):
+                return
+            with self._cond:
+                conn.frames_sent += 1
+
+    def _send(self, conn: _Conn, data: bytes) -> bool:
+        with conn.send_lock:
+            if conn.write_closed:
+                return False
+            conn.sock.sendall(data)
+            return True
+
+
+def _goodbye(action_id: str | None) -> bytes:
+    return _response("Goodbye", action_id, ("Message", "Thanks for all the fish."))
