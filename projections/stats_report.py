@@ -141,6 +141,7 @@ def build_report(p: StatsProjection, since: float | None, until: float | None) -
             "talk_total_s": sum(talks),
             "completed_by_agent": completions.get("agent", 0),
             "completed_by_caller": completions.get("caller", 0),
+            "completed_side_unknown": completions.get("unknown", 0),
             "transferred": completions.get("transfer", 0),
             "ring_no_answer": sum(1 for _, a in rna if a == facts.interface),
             "paused_s_by_reason": paused,
