@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 __all__ = [
     "BANNER_PREFIX",
     "FrameSplitter",
-    "Message",
     "MalformedFrame",
+    "Message",
     "parse_buffer",
     "parse_frame",
 ]
@@ -57,9 +57,15 @@ class FrameSplitter:
 
     def feed(self, data: bytes) -> list[bytes]:
         buffer = self._rest + data if self._rest else data
+        if not self._started:
+            head = buffer[: len(BANNER_PREFIX)]
+            if not BANNER_PREFIX.startswith(head):
+                self._started = True  # no banner: a capture cut at the start
+            elif len(head) < len(BANNER_PREFIX) or b"\r\n" not in buffer:
+                self._rest = buffer  # wait for the whole banner line
+                return []
         frames, self._rest = parse_buffer(buffer, at_start=not self._started)
-        if frames or len(self._rest) >= len(BANNER_PREFIX):
-            self._started = True
+        self._started = True
         return frames
 
     @property

@@ -68,12 +68,14 @@ class StoreUnit:
             else:
                 ended.add(n.originator_id)
         for aggregate_id in started - ended:
-            call = self.app.repository.get(aggregate_id)
-            self._calls[call.linkedid] = call
-            self._open[call.linkedid] = call
+            call = self._get(Call, aggregate_id)
+            if call is not None:
+                self._calls[call.linkedid] = call
+                self._open[call.linkedid] = call
         for aggregate_id in agents:
-            agent = self.app.repository.get(aggregate_id)
-            self._agents[agent.interface] = agent
+            agent = self._get(Agent, aggregate_id)
+            if agent is not None:
+                self._agents[agent.interface] = agent
 
     def _scan(self, topics: tuple[str, ...]) -> Iterator[Any]:
         start = 1
@@ -87,7 +89,7 @@ class StoreUnit:
     # -- lookups -------------------------------------------------------------------------
     def _get(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:
-            aggregate = self.app.repository.get(aggregate_id)
+            aggregate: Aggregate = self.app.repository.get(aggregate_id)
         except AggregateNotFoundError:
             return None
         assert isinstance(aggregate, cls)

@@ -57,9 +57,7 @@ def capture_items(paths: list[Path]) -> Iterator[FeedItem]:
         first, last = _first_last_timestamp(data)
         yield ConnectionOpened(connection_id, first, f"file:{path.name}")
         splitter = FrameSplitter()
-        seq = 0
-        for raw in splitter.feed(data):
-            seq += 1
+        for seq, raw in enumerate(splitter.feed(data), start=1):
             yield ReceivedFrame(connection_id, seq, None, raw)
         reason = "stopped" if index == len(paths) - 1 else "capture segment ended"
         yield ConnectionClosed(connection_id, last, reason, splitter.pending)

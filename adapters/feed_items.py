@@ -16,7 +16,7 @@ class ConnectionOpened:
     """A connection to the PBX (or a capture segment) begins."""
 
     connection_id: str  # uuid string, unique per TCP connection / capture file
-    at: float  # epoch seconds, receive clock
+    at: float | None  # epoch seconds, receive clock (None: a capture with no Timestamp)
     peer: str  # "host:port" or "file:NAME"
 
 

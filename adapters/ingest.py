@@ -184,7 +184,7 @@ class Ingestor:
             return
         parsed = [self._parse(f) for f in fresh]
         records: list[FrameRecord] = []
-        for frame, (message, status) in zip(fresh, parsed, strict=True):
+        for frame, (_, status) in zip(fresh, parsed, strict=True):
             records.append([frame.seq, frame.received_at, encode_raw(frame.raw), status])
         times = self._event_times(fresh, parsed)
         for frame, (message, _), at in zip(fresh, parsed, times, strict=True):

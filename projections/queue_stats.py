@@ -14,12 +14,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.agent import Agent
-from domain.call import Call
-from domain.queue import Queue
 from projections.stats_report import build_report
 
-__all__ = ["StatsProjection", "TOPICS"]
+__all__ = ["TOPICS", "StatsProjection"]
 
 @dataclass
 class Visit:
@@ -69,24 +66,24 @@ class StatsProjection:
         self._queue_names: dict[Any, str] = {}
         self.queues_seen: set[str] = set()
         self.last_at: float | None = None
-        self._handlers: dict[type, Callable[[Any], None]] = {
-            Call.Queued: self._queued, Call.Answered: self._answered,
-            Call.Completed: self._completed, Call.Abandoned: self._abandoned,
-            Call.TimedOut: self._timed_out, Call.ExitedQueue: self._exited,
-            Call.RingNotAnswered: self._rna, Call.ClosedByResync: self._closed_by_resync,
-            Call.LostByRestart: self._lost, Call.DialStarted: self._dial_started,
-            Call.DialEnded: self._dial_ended, Call.Ended: self._ended,
-            Agent.Registered: self._agent_registered, Agent.LoggedIn: self._logged_in,
-            Agent.LoggedOut: self._logged_out, Agent.Paused: self._paused,
-            Agent.Unpaused: self._unpaused, Queue.Discovered: self._discovered,
-            Queue.Configured: self._configured,
+        self._handlers: dict[str, Callable[[Any], None]] = {
+            "Call.Queued": self._queued, "Call.Answered": self._answered,
+            "Call.Completed": self._completed, "Call.Abandoned": self._abandoned,
+            "Call.TimedOut": self._timed_out, "Call.ExitedQueue": self._exited,
+            "Call.RingNotAnswered": self._rna, "Call.ClosedByResync": self._closed_by_resync,
+            "Call.LostByRestart": self._lost, "Call.DialStarted": self._dial_started,
+            "Call.DialEnded": self._dial_ended, "Call.Ended": self._ended,
+            "Agent.Registered": self._agent_registered, "Agent.LoggedIn": self._logged_in,
+            "Agent.LoggedOut": self._logged_out, "Agent.Paused": self._paused,
+            "Agent.Unpaused": self._unpaused, "Queue.Discovered": self._discovered,
+            "Queue.Configured": self._configured,
         }
 
     def apply(self, event: Any) -> None:
         at = getattr(event, "at", None)
         if at is not None and (self.last_at is None or at > self.last_at):
             self.last_at = at
-        handler = self._handlers.get(type(event))
+        handler = self._handlers.get(type(event).__qualname__)
         if handler is not None:
             handler(event)
 
@@ -182,7 +179,7 @@ class StatsProjection:
     def _logged_in(self, e: Any) -> None:
         facts = self._agent(e)
         facts.name = e.name or facts.name
-        facts.logins[e.queue].append([e.at, None])
+        facts.logins[e.queue].append([e.at, math.inf])
         self.queues_seen.add(e.queue)
         if e.paused:
             facts.pauses[e.queue].append([e.at, None, e.reason])
@@ -190,7 +187,7 @@ class StatsProjection:
     def _logged_out(self, e: Any) -> None:
         facts = self._agent(e)
         for interval in facts.logins[e.queue][-1:]:
-            if interval[1] is None:
+            if interval[1] == math.inf:
                 interval[1] = e.at
         self._unpaused(e)
 
@@ -213,10 +210,7 @@ class StatsProjection:
         return build_report(self, since, until)
 
 
+_MODULES = {"Call": "domain.call", "Agent": "domain.agent", "Queue": "domain.queue"}
+# The log topics of the events this projection folds (to read only those).
 TOPICS: tuple[str, ...] = tuple(
-    f"{cls.__module__}:{cls.__qualname__}" for cls in (
-        Call.Queued, Call.Answered, Call.Completed, Call.Abandoned, Call.TimedOut,
-        Call.ExitedQueue, Call.RingNotAnswered, Call.ClosedByResync, Call.LostByRestart,
-        Call.DialStarted, Call.DialEnded, Call.Ended, Agent.Registered, Agent.LoggedIn,
-        Agent.LoggedOut, Agent.Paused, Agent.Unpaused, Queue.Discovered, Queue.Configured,
-    ))
+    f"{_MODULES[name.split('.')[0]]}:{name}" for name in StatsProjection()._handlers)

@@ -45,7 +45,7 @@ def _union(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _clip(start: float, end: float | None, since: int | None, until: int) -> tuple[int, int]:
     lo = math.floor(start)
-    hi = math.floor(end) if end is not None else until
+    hi = math.floor(end) if end is not None and end != math.inf else until
     if since is not None:
         lo = max(lo, since)
     return lo, min(hi, until)

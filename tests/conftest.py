@@ -34,7 +34,8 @@ def _postgres_unavailable() -> str | None:
         with psycopg.connect(POSTGRES_URL, connect_timeout=3):
             return None
     except Exception as error:  # any failure to connect means "not available here"
-        return f"PostgreSQL at {POSTGRES_URL} is not reachable ({error.__class__.__name__}: {error})"
+        name = error.__class__.__name__
+        return f"PostgreSQL at {POSTGRES_URL} is not reachable ({name}: {error})"
 
 
 @pytest.fixture(scope="session")
