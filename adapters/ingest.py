@@ -51,7 +51,8 @@ def _event_name(raw: bytes) -> str | None:
 
 
 def _timestamp(m: Message) -> float | None:
-    value = m.headers.get("Timestamp")
+    """The PBX's event time (a Ping response's ``Timestamp`` is not an event time)."""
+    value = m.headers.get("Timestamp") if m.event is not None else None
     if value:
         try:
             return float(value)
