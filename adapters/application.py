@@ -68,12 +68,12 @@ class StoreUnit:
             else:
                 ended.add(n.originator_id)
         for aggregate_id in started - ended:
-            call = self._get(Call, aggregate_id)
+            call = self.find(Call, aggregate_id)
             if call is not None:
                 self._calls[call.linkedid] = call
                 self._open[call.linkedid] = call
         for aggregate_id in agents:
-            agent = self._get(Agent, aggregate_id)
+            agent = self.find(Agent, aggregate_id)
             if agent is not None:
                 self._agents[agent.interface] = agent
 
@@ -87,7 +87,7 @@ class StoreUnit:
             start = page[-1].id + 1
 
     # -- lookups -------------------------------------------------------------------------
-    def _get(self, cls: type[A], aggregate_id: UUID) -> A | None:
+    def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
         try:
             aggregate: Aggregate = self.app.repository.get(aggregate_id)
         except AggregateNotFoundError:
@@ -104,7 +104,7 @@ class StoreUnit:
         if linkedid in self._calls:
             self._calls.move_to_end(linkedid)
             return self._touch(self._calls[linkedid])
-        call = self._get(Call, call_id(linkedid))
+        call = self.find(Call, call_id(linkedid))
         self._remember_call(linkedid, call)
         return self._touch(call)
 
@@ -133,7 +133,7 @@ class StoreUnit:
 
     def agent(self, interface: str) -> Agent | None:
         if interface not in self._agents:
-            self._agents[interface] = self._get(Agent, agent_id(interface))
+            self._agents[interface] = self.find(Agent, agent_id(interface))
         return self._touch(self._agents[interface])
 
     def add_agent(self, agent: Agent) -> None:
@@ -148,7 +148,7 @@ class StoreUnit:
 
     def queue(self, name: str) -> Queue | None:
         if name not in self._queues:
-            self._queues[name] = self._get(Queue, queue_id(name))
+            self._queues[name] = self.find(Queue, queue_id(name))
         return self._touch(self._queues[name])
 
     def add_queue(self, queue: Queue) -> None:
@@ -157,7 +157,7 @@ class StoreUnit:
 
     def pbx(self) -> Pbx:
         if self._pbx is None:
-            self._pbx = self._get(Pbx, pbx_id("default")) or Pbx("default")
+            self._pbx = self.find(Pbx, pbx_id("default")) or Pbx("default")
         touched = self._touch(self._pbx)
         assert touched is not None
         return touched

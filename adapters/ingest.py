@@ -126,7 +126,7 @@ class Ingestor:
     def _feed(self, connection_id: str) -> Feed:
         feed = self._feeds.get(connection_id)
         if feed is None:
-            found = self.unit._get(Feed, feed_id(connection_id))
+            found = self.unit.find(Feed, feed_id(connection_id))
             if found is None:
                 raise CallboardError(f"frame for unopened connection {connection_id}")
             feed = self._feeds[connection_id] = found
@@ -135,7 +135,7 @@ class Ingestor:
     def _open(self, item: ConnectionOpened) -> None:
         self._snapshots.clear()
         self.report.connections.append(item.connection_id)
-        feed = self.unit._get(Feed, feed_id(item.connection_id))
+        feed = self.unit.find(Feed, feed_id(item.connection_id))
         if feed is None:
             feed = Feed(item.connection_id, item.peer, item.at)
             if self._previous is not None:
