@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from adapters.ami_frames import MalformedFrame, Message, parse_frame
 from adapters.application import CallCenter, StoreUnit
 from adapters.feed_items import ConnectionClosed, ConnectionOpened, FeedItem, ReceivedFrame
-from adapters.translation import KEPT_EVENTS, SnapshotCollector, translate
+from adapters.translation import KEPT_EVENTS, KEPT_VARIABLES, SnapshotCollector, translate
 from domain.errors import CallboardError
 from domain.feed import Feed, FeedChunk, FrameRecord, encode_raw
 from domain.handlers import CommandHandler
@@ -41,6 +41,17 @@ class IngestReport:
     events_stored: int = 0
     batches: int = 0
     connections: list[str] = field(default_factory=list)
+
+
+_KEPT_VARSETS = tuple(f"\r\nVariable: {v}\r\n".encode() for v in KEPT_VARIABLES)
+
+
+def _wanted(name: str, raw: bytes) -> bool:
+    """Worth parsing: a translated event; of ``VarSet`` only the variables we keep
+    (checked on the bytes: most frames of an unfiltered feed are other ``VarSet``s)."""
+    if name == "VarSet":
+        return any(v in raw for v in _KEPT_VARSETS)
+    return name in KEPT_EVENTS
 
 
 def _event_name(raw: bytes) -> str | None:
@@ -204,7 +215,7 @@ class Ingestor:
 
     def _parse(self, frame: ReceivedFrame) -> tuple[Message | None, str]:
         name = _event_name(frame.raw)
-        if name is not None and name not in KEPT_EVENTS:
+        if name is not None and not _wanted(name, frame.raw):
             return None, "ok"  # stored verbatim, not interpreted (noise such as Newexten)
         if frame.seq == 1 and frame.raw.startswith(b"Asterisk Call Manager/"):
             return None, "ok"
@@ -218,8 +229,10 @@ class Ingestor:
 
     def _event_times(self, frames: list[ReceivedFrame],
                      parsed: list[tuple[Message | None, str]]) -> list[float]:
-        """Event time: the ``Timestamp`` header; else the receive time; else the latest
-        time seen (or, at the very start of a capture, the first time that follows)."""
+        """Event time: the ``Timestamp`` header; else the receive time; else (a capture
+        has no receive clock) the next ``Timestamp`` in the batch, else the latest seen.
+        ``FullyBooted`` and snapshot items carry no ``Timestamp``: dating them by the next
+        event rather than the previous one keeps a quiet stretch from ageing them."""
         stamps = [_timestamp(m) if m is not None else None for m, _ in parsed]
         following: float | None = None
         ahead: list[float | None] = [None] * len(stamps)
@@ -230,15 +243,11 @@ class Ingestor:
         for frame, stamp, later in zip(frames, stamps, ahead, strict=True):
             at = stamp if stamp is not None else frame.received_at
             if at is None:
-                at = later if self._clock is None or self._fresh_connection(frame) else None
-                at = at if at is not None else (self._clock or 0.0)
+                at = later if later is not None else (self._clock or 0.0)
             if self._clock is None or at > self._clock:
                 self._clock = at
             times.append(at)
         return times
-
-    def _fresh_connection(self, frame: ReceivedFrame) -> bool:
-        return frame.seq <= 8  # banner, login, FullyBooted: before any Timestamp
 
     def _apply(self, frame: ReceivedFrame, message: Message, at: float) -> None:
         try:

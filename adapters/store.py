@@ -30,7 +30,7 @@ def store_env(url: str, *, compress: bool = True) -> dict[str, str]:
     parsed = urlparse(url)
     env: dict[str, str] = {"TRANSCODER_TOPIC": "adapters.transcoder:OrjsonTranscoder"}
     if compress:
-        env["COMPRESSOR_TOPIC"] = "eventsourcing.compressor:ZlibCompressor"
+        env["COMPRESSOR_TOPIC"] = "adapters.transcoder:FastZlibCompressor"
     if parsed.scheme == "memory":
         env["PERSISTENCE_MODULE"] = "eventsourcing.popo"
     elif parsed.scheme == "sqlite":
