@@ -6,10 +6,9 @@ snapshot state), which are tagged so they come back as datetimes.
 
 from __future__ import annotations
 
-from datetime import datetime
 import zlib
+from datetime import datetime
 from typing import Any
-
 
 import orjson
 from eventsourcing.compressor import ZlibCompressor
