@@ -44,14 +44,14 @@ def test_listen_records_the_same_figures_as_ingest_of_the_same_capture(tmp_path:
 
             def same_figures() -> bool:
                 try:
-                    return stats_figures(listened)["queues"] == expected["queues"]
+                    return bool(stats_figures(listened)["queues"] == expected["queues"])
                 except Exception:
                     return False
 
             wait_for(same_figures, 30, "the listened store to hold the whole capture")
         finally:
             process.send_signal(signal.SIGINT)
-            out, err = process.communicate(timeout=30)
+            _, err = process.communicate(timeout=30)
         assert process.returncode == 0, err
 
     got = stats_figures(listened)

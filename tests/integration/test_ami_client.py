@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import socket
 import time
@@ -48,10 +49,8 @@ class Feed:
         while not predicate(self.items):
             remaining = deadline - time.monotonic()
             assert remaining > 0, f"timed out after {len(self.items)} items: {self.items[-3:]}"
-            try:
+            with contextlib.suppress(queue.Empty):
                 self.items.append(self.out.get(timeout=min(remaining, 0.05)))
-            except queue.Empty:
-                pass
         return self.items
 
     def drain(self) -> list[FeedItem]:
@@ -104,11 +103,13 @@ def clients() -> Iterator[list[AmiFeedClient]]:
 
 
 def start_client(
-    clients: list[AmiFeedClient], feed: Feed, port: int, secret: str = SECRET, **kwargs: float,
+    clients: list[AmiFeedClient], feed: Feed, port: int, secret: str = SECRET, *,
+    ping_interval: float = 0.05, connect_timeout: float = 5.0, backoff_max: float = 0.1,
 ) -> AmiFeedClient:
-    options: dict[str, float] = {"ping_interval": 0.05, "backoff_initial": 0.02,
-                                 "backoff_max": 0.1, **kwargs}
-    client = AmiFeedClient("127.0.0.1", port, USER, secret, feed.out, **options)
+    client = AmiFeedClient(
+        "127.0.0.1", port, USER, secret, feed.out, ping_interval=ping_interval,
+        connect_timeout=connect_timeout, backoff_initial=0.02, backoff_max=backoff_max,
+    )
     clients.append(client)
     client.start()
     return client

@@ -112,7 +112,8 @@ def test_login_with_a_wrong_secret_is_refused_and_the_connection_closed(
         client = connect(server, raw_clients)
         client.login(secret="wrong")
         frames = client.read_to_eof()
-        assert frames[1] == b"Response: Error\r\nActionID: l1\r\nMessage: Authentication failed\r\n\r\n"
+        assert frames[1] == (
+            b"Response: Error\r\nActionID: l1\r\nMessage: Authentication failed\r\n\r\n")
         assert len(frames) == 2
         assert server.frames_sent(0) == 0
 
@@ -223,7 +224,7 @@ def test_close_after_closes_the_socket_once_the_capture_is_streamed(
         client.login()
         assert client.read_to_eof()[2:] == [event("Last", 1.0)]
         assert client.splitter.pending == b"Event: Cut\r\nPa"
-        assert server.frames_sent(0) == 2
+        assert server.wait_streamed(5, 0) and server.frames_sent(0) == 2
 
 
 def test_drop_connections_cuts_every_client(raw_clients: list[RawClient]) -> None:

@@ -72,6 +72,6 @@ def test_replaying_a_calls_events_rebuilds_the_same_state() -> None:
     events = call.collect_events()
     copy = None
     for e in events:
-        copy = e.mutate(copy)  # type: ignore[attr-defined]
+        copy = e.mutate(copy)
     assert isinstance(copy, Call)
     assert copy.visits == call.visits and copy.direction == "inbound"

@@ -61,7 +61,7 @@ def test_a_snapshot_list_becomes_one_reconcile_command_when_complete() -> None:
     data = (FIXTURES / "restart" / "restart.seg2.ami").read_bytes()
     frames, _ = parse_buffer(data, at_start=True)
     collector = SnapshotCollector()
-    out: list[c.Command] = []
+    out: list[c.ReconcileSnapshot] = []
     list_items: dict[str, int] = {}
     for raw in frames[1:80]:
         m = parse_frame(raw)
