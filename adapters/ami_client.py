@@ -47,7 +47,7 @@ class ActionResult:
         return self.response.headers
 
     @property
-    def ok(self) -> bool:
+    def ok(self) -> bool:  # "Follows" answers Command
         return (self.response.response or "").lower() in ("success", "follows")
 
 
@@ -73,14 +73,12 @@ class _Pending:
     listing: bool = False
 
     def feed(self, msg: Message) -> None:
+        event, listed = msg.event, msg.get("EventList").lower()
         if msg.response is not None and self.response is None:
-            self.response = msg
-            self.listing = msg.get("EventList").lower() == "start"
-        elif msg.event is not None and (
-            msg.event.endswith("Complete") or msg.get("EventList").lower() == "complete"
-        ):
+            self.response, self.listing = msg, listed == "start"
+        elif event is not None and (event.endswith("Complete") or listed == "complete"):
             self.complete, self.listing = msg, False
-        elif msg.event is not None:
+        elif event is not None:
             self.items.append(msg)
         if self.response is not None and not self.listing:
             self.done.set()
@@ -91,118 +89,42 @@ class _Pending:
             self.done.set()
 
 
-class _Connection:
-    """One TCP connection: the tee that feeds ``out`` and the actions awaiting answers."""
+class _Connection(AMIClient):  # type: ignore[misc]
+    """One TCP connection: an ``AMIClient`` reading through a ``FrameSplitter`` that tees
+    every verbatim frame to ``out``, plus the actions waiting for their answers."""
 
     def __init__(
         self, number: int, host: str, port: int, timeout: float, out: queue.Queue[FeedItem],
         clock: Callable[[], float], count: Callable[[str], None],
     ) -> None:
+        super().__init__(address=host, port=port, timeout=timeout, buffer_size=65536)
         self.number, self.id, self.peer = number, str(uuid.uuid4()), f"{host}:{port}"
         self._out, self._clock, self._count = out, clock, count
         self._lock, self._close_lock = threading.Lock(), threading.Lock()
         self._seq, self._opened, self._closed = 0, False, False
         self._pending: dict[str, _Pending] = {}
+        self.splitter = FrameSplitter()
         self.logged_in = False
         self.end_reason: str | None = None
         self.reader_done = threading.Event()
-        self.client = _TeeAmiClient(self, host, port, timeout)
+        self.add_listener(on_disconnect=self._on_disconnect)
 
     @property
     def usable(self) -> bool:
-        return self.logged_in and not self.reader_done.is_set() and not self._closed
-
-    def opened(self) -> bool:
-        with self._lock:
-            if self._closed:
-                return False
-            self._opened = True
-            self._put(ConnectionOpened(self.id, self._clock(), self.peer))
-            return True
-
-    def emit(self, raw: bytes) -> None:
-        """Called by the reader thread for every frame: never raises, never blocks."""
-        try:
-            with self._lock:
-                if self._closed:
-                    return
-                self._seq += 1
-                self._put(ReceivedFrame(self.id, self._seq, self._clock(), raw))
-            self._count("frames_received")
-            if self._pending and b"ActionID:" in raw:
-                msg = parse_frame(raw)
-                action_id = msg.headers.get("ActionID", "")
-                with self._lock:
-                    pending = self._pending.get(action_id)
-                if pending is not None:
-                    pending.feed(msg)
-        except MalformedFrame:
-            pass
-        except Exception:  # a listener that raises would kill the library's reader
-            with contextlib.suppress(Exception):
-                logging.getLogger(__name__).exception("AMI frame tee failed")
-
-    def _put(self, item: FeedItem) -> None:
-        try:
-            self._out.put_nowait(item)
-        except queue.Full:
-            self._count("dropped")
-
-    def register(self, action_id: str) -> _Pending:
-        with self._lock:
-            pending = self._pending[action_id] = _Pending()
-            return pending
-
-    def unregister(self, action_id: str) -> None:
-        with self._lock:
-            self._pending.pop(action_id, None)
-
-    def reader_exited(self, reason: str) -> None:
-        self.end_reason = reason
-        self._fail_pending(reason)
-        self.reader_done.set()
-
-    def _fail_pending(self, reason: str) -> None:
-        with self._lock:
-            pending = list(self._pending.values())
-        for item in pending:
-            item.fail(reason)
-
-    def close(self, reason: str, join_timeout: float) -> None:
-        """Close once; the ``ConnectionClosed`` follows every frame the reader emitted."""
-        with self._close_lock:
-            if self._closed:
-                return
-            self.client.shutdown(join_timeout)
-            with self._lock:
-                self._closed, was_open = True, self._opened
-                if was_open:
-                    self._put(ConnectionClosed(
-                        self.id, self._clock(), reason, self.client.splitter.pending
-                    ))
-            self._fail_pending(f"connection closed: {reason}")
-
-
-class _TeeAmiClient(AMIClient):  # type: ignore[misc]
-    """``AMIClient`` reading through a ``FrameSplitter`` that tees each verbatim frame."""
-
-    def __init__(self, conn: _Connection, host: str, port: int, timeout: float) -> None:
-        super().__init__(address=host, port=port, timeout=timeout, buffer_size=65536)
-        self._conn = conn
-        self.splitter = FrameSplitter()
-        self.end_reason: str | None = None
-        self.add_listener(on_disconnect=self._on_disconnect)
+        alive = self._thread is not None and self._thread.is_alive()
+        return self.logged_in and alive and not self.reader_done.is_set() and not self._closed
 
     def connect(self) -> None:
-        # The library's connect leaks the socket when connect() fails.
+        # The library's connect() leaks the socket when connecting fails.
         self._socket = socket.create_connection((self._address, self._port), self._timeout)
         self.finished = threading.Event()
-        if not self._conn.opened():  # closed (stop) while connecting
-            self._socket.close()
-            raise ConnectionAbortedError("stopped while connecting")
-        self._thread = threading.Thread(
-            target=self.listen, name=f"ami-reader-{self._conn.number}", daemon=True
-        )
+        with self._lock:
+            if self._closed:  # stopped while connecting
+                self._socket.close()
+                raise ConnectionAbortedError("stopped while connecting")
+            self._opened = True
+            self._put(ConnectionOpened(self.id, self._clock(), self.peer))
+        self._thread = threading.Thread(target=self.listen, name="ami-reader", daemon=True)
         self._thread.start()
 
     def send(self, pack: object) -> None:
@@ -222,7 +144,7 @@ class _TeeAmiClient(AMIClient):  # type: ignore[misc]
                 break
             frames = self.splitter.feed(data)
             for raw in frames:  # tee first: what the library does next cannot lose frames
-                self._conn.emit(raw)
+                self._emit(raw)
             for raw in frames:
                 yield self._decode_pack(raw[:-4] if raw.endswith(_TERMINATOR) else raw[:-2])
         self.finished.set()
@@ -234,27 +156,77 @@ class _TeeAmiClient(AMIClient):  # type: ignore[misc]
             self.end_reason = self.end_reason or f"reader failed: {exc!r}"
         finally:
             self.finished.set()
-            self._conn.reader_exited(self.end_reason or "logged off")
+            self.end_reason = self.end_reason or "logged off"
+            self._fail_pending(self.end_reason)
+            self.reader_done.set()
 
     def _on_disconnect(self, source: object, error: BaseException | None = None) -> None:
         if error is not None and not isinstance(error, StopIteration):
             self.end_reason = self.end_reason or f"reader failed: {error!r}"
 
-    @property
-    def reader_alive(self) -> bool:
-        return self._thread is not None and bool(self._thread.is_alive())
+    def _emit(self, raw: bytes) -> None:
+        """Called by the reader thread for every frame: never raises, never blocks."""
+        try:
+            with self._lock:
+                if self._closed:
+                    return
+                self._seq += 1
+                self._put(ReceivedFrame(self.id, self._seq, self._clock(), raw))
+            self._count("frames_received")
+            if self._pending and b"ActionID:" in raw:
+                msg = parse_frame(raw)
+                with self._lock:
+                    pending = self._pending.get(msg.headers.get("ActionID", ""))
+                if pending is not None:
+                    pending.feed(msg)
+        except MalformedFrame:
+            pass
+        except Exception:  # an exception here would kill the library's reader thread
+            with contextlib.suppress(Exception):
+                logging.getLogger(__name__).exception("AMI frame tee failed")
 
-    def shutdown(self, join_timeout: float) -> None:
-        if self.finished is not None:
-            self.finished.set()
-        sock: socket.socket | None = self._socket
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked recv(); close() does not
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join(join_timeout)
-        if sock is not None:
-            sock.close()
+    def _put(self, item: FeedItem) -> None:
+        try:
+            self._out.put_nowait(item)
+        except queue.Full:
+            self._count("dropped")
+
+    def register(self, action_id: str) -> _Pending:
+        with self._lock:
+            pending = self._pending[action_id] = _Pending()
+            return pending
+
+    def unregister(self, action_id: str) -> None:
+        with self._lock:
+            self._pending.pop(action_id, None)
+
+    def _fail_pending(self, reason: str) -> None:
+        with self._lock:
+            pending = list(self._pending.values())
+        for item in pending:
+            item.fail(reason)
+
+    def close(self, reason: str, join_timeout: float) -> None:
+        """Close once; the ``ConnectionClosed`` comes after every frame the reader teed."""
+        with self._close_lock:
+            if self._closed:
+                return
+            if self.finished is not None:
+                self.finished.set()
+            sock: socket.socket | None = self._socket
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked recv(); close() does not
+            if self._thread is not None and self._thread is not threading.current_thread():
+                self._thread.join(join_timeout)
+            if sock is not None:
+                sock.close()
+            with self._lock:
+                self._closed = True
+                if self._opened:
+                    pending = self.splitter.pending
+                    self._put(ConnectionClosed(self.id, self._clock(), reason, pending))
+            self._fail_pending(f"connection closed: {reason}")
 
 
 class AmiFeedClient:
@@ -297,9 +269,7 @@ class AmiFeedClient:
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("AmiFeedClient already started")
-        self._thread = threading.Thread(
-            target=self._run, name=f"ami-feed-{self._host}:{self._port}", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name="ami-feed", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -333,7 +303,6 @@ class AmiFeedClient:
         action_id = fields.get("ActionID") or f"cb-{conn.number}-{next(self._action_ids)}"
         return self._request(conn, name, fields, action_id, timeout, variables)
 
-    # -- internals -----------------------------------------------------------------------
     def _count(self, name: str) -> None:
         with self._stats_lock:
             self._counts[name] = self._counts.get(name, 0) + 1
@@ -358,13 +327,13 @@ class AmiFeedClient:
     def _session(self, conn: _Connection) -> bool:
         """Connect, log in, resync and watch one connection; True when login succeeded."""
         try:
-            conn.client.connect()
+            conn.connect()
         except OSError as exc:
             self._count("connect_failures")
             self._log.warning("AMI %s: cannot connect (%s); retrying", conn.peer, exc)
             return False
         self._count("connections")
-        if self.stats.connections > 1:
+        if conn.number > 1 and self.stats.connections > 1:
             self._count("reconnects")
         reason = self._login(conn)
         if reason is None:
@@ -382,9 +351,8 @@ class AmiFeedClient:
     def _login(self, conn: _Connection) -> str | None:
         fields = {"Username": self._username, "Secret": self._secret, "Events": self._events}
         try:
-            result = self._request(
-                conn, "Login", fields, f"login-{conn.number}", self._connect_timeout
-            )
+            result = self._request(conn, "Login", fields, f"login-{conn.number}",
+                                   self._connect_timeout)
         except (TimeoutError, ConnectionError) as exc:
             return f"login failed: {exc}"
         if result.ok:
@@ -398,8 +366,10 @@ class AmiFeedClient:
         return f"login refused: {message}"
 
     def _watch(self, conn: _Connection) -> str:
-        for n in itertools.count(1):
-            if conn.reader_done.wait(self._ping_interval) or not conn.client.reader_alive:
+        n = 0
+        while True:
+            n += 1
+            if conn.reader_done.wait(self._ping_interval) or not conn.usable:
                 return conn.end_reason or "reader stopped"
             if self._stopping.is_set():
                 return "stopped"
@@ -409,7 +379,6 @@ class AmiFeedClient:
                 return conn.end_reason or f"no Ping response within {self._ping_timeout:g} s"
             except ConnectionError as exc:
                 return conn.end_reason or str(exc)
-        raise AssertionError("unreachable")  # pragma: no cover
 
     def _request(
         self, conn: _Connection, name: str, fields: Mapping[str, str], action_id: str,
@@ -437,6 +406,6 @@ class AmiFeedClient:
         action = Action(name, keys, dict(variables or {}))
         try:
             with self._send_lock:  # the library's send_action is not thread-safe
-                conn.client.send(action)
+                conn.send(action)
         except OSError as exc:
             raise ConnectionError(f"AMI send failed: {exc}") from exc

@@ -357,39 +357,40 @@ class ReplayAmiServer:
                 self._send(conn, reply)
 
     def _stream(self, conn: _Conn) -> None:
+        capture = conn.capture
         try:
-            capture = conn.capture
-            if capture is not None:
-                self._stream_capture(conn, capture)
-            with self._cond:
-                conn.streamed = not conn.closed.is_set()
-                self._cond.notify_all()
-            if capture is not None and self.close_after and conn.streamed:
-                with conn.send_lock:
-                    conn.write_closed = True
-                conn.shutdown(socket.SHUT_WR)  # FIN after the last frame; reading goes on
+            done = capture is None or self._stream_capture(conn, capture, self.close_after)
         except OSError as exc:
             self._log.debug("replay stream %d ended: %s", conn.index, exc)
+            done = False
+        with self._cond:
+            conn.streamed = done
+            self._cond.notify_all()
 
-    def _stream_capture(self, conn: _Conn, capture: Capture) -> None:
+    def _stream_capture(self, conn: _Conn, capture: Capture, close: bool) -> bool:
         start, first, horizon = time.monotonic(), None, 0.0
-        for frame, stamp in zip(capture.frames, capture.timestamps, strict=True):
+        last = len(capture.frames) - 1
+        for i, (frame, stamp) in enumerate(zip(capture.frames, capture.timestamps, strict=True)):
             if self.speed is not None and stamp is not None:
                 first = stamp if first is None else first
                 horizon = max(horizon, (stamp - first) / self.speed)
                 delay = start + horizon - time.monotonic()
                 if delay > 0 and conn.closed.wait(delay):
-                    return
-            if conn.closed.is_set() or not self._send(conn, frame):
-                return
+                    return False
+            if conn.closed.is_set() or not self._send(conn, frame, close and i == last):
+                return False
             with self._cond:
                 conn.frames_sent += 1
+        return last >= 0 or not close or self._send(conn, b"", close)
 
-    def _send(self, conn: _Conn, data: bytes) -> bool:
+    def _send(self, conn: _Conn, data: bytes, last: bool = False) -> bool:
         with conn.send_lock:
             if conn.write_closed:
                 return False
             conn.sock.sendall(data)
+            if last:  # FIN right after the last frame, nothing in between; reading goes on
+                conn.write_closed = True
+                conn.shutdown(socket.SHUT_WR)
             return True
 
 
