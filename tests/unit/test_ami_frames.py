@@ -67,3 +67,12 @@ def test_a_frame_with_neither_event_nor_response_is_malformed() -> None:
 def test_command_output_lines_are_kept_in_order() -> None:
     m = parse_frame(b"Response: Success\r\nOutput: line 1\r\nOutput: line 2\r\n\r\n")
     assert m.repeated["Output"] == ["line 1", "line 2"]
+
+
+def test_the_store_compressor_round_trips_small_and_large_payloads() -> None:
+    from adapters.transcoder import FastZlibCompressor
+
+    compressor = FastZlibCompressor()
+    for payload in (b"", b"{}", b"x" * 100, b"Event: Newexten\r\n" * 500):
+        assert compressor.decompress(compressor.compress(payload)) == payload
+    assert len(compressor.compress(b"Event: Newexten\r\n" * 500)) < 500
