@@ -100,6 +100,7 @@ class _Conn:
     send_lock: threading.Lock = field(default_factory=threading.Lock)
     closed: threading.Event = field(default_factory=threading.Event)
     write_closed: bool = False
+    transcript: list[bytes] | None = None  # everything sent, when the server keeps it
     frames_sent: int = 0
     streamed: bool = False
     finished: bool = False
@@ -117,21 +118,15 @@ class ReplayAmiServer:
     ``Timestamp:`` headers divided by 10. Connection N gets ``captures[N]``; connections
     after the last file get the banner and login and then stay idle, unless ``loop=True``
     (cycle through the files). ``close_after=True`` closes the socket once a file has
-    been streamed (idle connections are never closed by the server).
+    been streamed (idle connections are never closed by the server). With
+    ``keep_transcript=True``, :meth:`transcript` returns every byte sent on a connection.
     """
 
     def __init__(
-        self,
-        captures: Sequence[str | os.PathLike[str]],
-        *,
-        username: str = "admin",
-        secret: str = "secret",
-        host: str = "127.0.0.1",
-        port: int = 0,
-        speed: float | None = None,
-        close_after: bool = False,
-        loop: bool = False,
-        logger: logging.Logger | None = None,
+        self, captures: Sequence[str | os.PathLike[str]], *, username: str = "admin",
+        secret: str = "secret", host: str = "127.0.0.1", port: int = 0,
+        speed: float | None = None, close_after: bool = False, loop: bool = False,
+        keep_transcript: bool = False, logger: logging.Logger | None = None,
     ) -> None:
         if speed is not None and speed <= 0:
             raise ValueError("speed must be positive or None")
@@ -139,6 +134,7 @@ class ReplayAmiServer:
         self._username, self._secret = username, secret
         self._host, self._port = host, port
         self.speed, self.close_after, self.loop = speed, close_after, loop
+        self._keep_transcript = keep_transcript
         self._log = logger or logging.getLogger(__name__)
         self._cond = threading.Condition()
         self._conns: list[_Conn] = []
@@ -216,6 +212,13 @@ class ReplayAmiServer:
             conns = self._conns
             return conns[connection_index].frames_sent if connection_index < len(conns) else 0
 
+    def transcript(self, connection_index: int) -> bytes:
+        """Every byte sent on a connection so far (needs ``keep_transcript=True``)."""
+        with self._cond:
+            conn = self._conns[connection_index]
+        with conn.send_lock:
+            return b"".join(conn.transcript or ())
+
     def wait_streamed(self, timeout: float = 10.0, connection_index: int = 0) -> bool:
         """True once connection ``connection_index`` has written its whole capture."""
         return self._wait(lambda c: c.streamed, connection_index, timeout)
@@ -270,7 +273,8 @@ class ReplayAmiServer:
                 break
             sock.settimeout(None)
             with self._cond:
-                conn = _Conn(len(self._conns), sock, self._capture_for(len(self._conns)))
+                conn = _Conn(len(self._conns), sock, self._capture_for(len(self._conns)),
+                             transcript=[] if self._keep_transcript else None)
                 self._conns.append(conn)
                 self._cond.notify_all()
             thread = threading.Thread(
@@ -388,6 +392,8 @@ class ReplayAmiServer:
             if conn.write_closed:
                 return False
             conn.sock.sendall(data)
+            if conn.transcript is not None:
+                conn.transcript.append(data)
             if last:  # FIN right after the last frame, nothing in between; reading goes on
                 conn.write_closed = True
                 conn.shutdown(socket.SHUT_WR)

@@ -120,11 +120,14 @@ def test_a_whole_capture_arrives_verbatim_between_connection_opened_and_closed(
 ) -> None:
     expected = capture_body(SUPERVISION)
     last_frame = parse_buffer(SUPERVISION.read_bytes())[0][-1]
-    with ReplayAmiServer([SUPERVISION], username=USER, secret=SECRET) as server:
+    with ReplayAmiServer([SUPERVISION], username=USER, secret=SECRET,
+                         keep_transcript=True) as server:
         client = start_client(clients, feed, server.port, ping_interval=0.2)
         feed.until(received(last_frame))
         client.stop()
         items = feed.drain()
+        assert server.wait_finished(5, 0)
+        sent = server.transcript(0)
     opened, closed = items[0], items[-1]
     assert isinstance(opened, ConnectionOpened) and opened.peer == f"127.0.0.1:{server.port}"
     assert isinstance(closed, ConnectionClosed) and closed.reason == "stopped"
@@ -135,6 +138,7 @@ def test_a_whole_capture_arrives_verbatim_between_connection_opened_and_closed(
     assert frames[0].raw == DEFAULT_BANNER
     assert frames[1].raw == (
         b"Response: Success\r\nActionID: login-1\r\nMessage: Authentication accepted\r\n\r\n")
+    assert b"".join(f.raw for f in frames) == sent  # every byte the server sent, in order
     assert streamed_bytes(frames, server) == expected
     assert b"Response: Goodbye\r\n" in frames[-1].raw  # stop() logged off first
     assert all(f.received_at is not None and f.received_at > 1e9 for f in frames)
