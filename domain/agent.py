@@ -102,7 +102,3 @@ class Agent(Aggregate):
     @event("DeviceStateChanged")
     def _device_state_changed(self, at: float, state: str) -> None:
         self.device_state = state
-
-    @property
-    def logged_in(self) -> bool:
-        return bool(self.queues)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -91,10 +90,6 @@ class Call(Aggregate):
     @property
     def is_waiting(self) -> bool:
         return any(v.outcome is None for v in self.visits)
-
-    @property
-    def is_open(self) -> bool:
-        return not self.ended
 
     # -- queue -------------------------------------------------------------------------
     def join_queue(
@@ -344,6 +339,3 @@ class Call(Aggregate):
         self.ended_at = at
         self.on_hold = False
         self.spies.clear()
-
-    def summary(self) -> dict[str, Any]:
-        return {"linkedid": self.linkedid, "direction": self.direction, "ended": self.ended}
