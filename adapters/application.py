@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
@@ -164,10 +165,16 @@ class StoreUnit:
 
     # -- writing -------------------------------------------------------------------------
     def save(self, *first: Aggregate) -> int:
-        """Write ``first`` (the feed chunk) then every touched aggregate: one transaction."""
+        """Write ``first`` (the feed chunk), then the touched aggregates' new events in the
+        order they were created (not grouped by aggregate), in one transaction: the log
+        then reads in the order things happened, which projections that relate calls and
+        agents depend on. Each aggregate's own events keep their order."""
         touched = list(self._touched.values())
         self._touched.clear()
-        recordings = self.app.save(*first, *touched)
+        head = [e for aggregate in first for e in aggregate.collect_events()]
+        merged = heapq.merge(*(a.collect_events() for a in touched),
+                             key=lambda e: e.timestamp)
+        recordings = self.app.save(*head, *merged)
         for linkedid in [k for k, v in self._open.items() if v.ended]:
             del self._open[linkedid]
         return len(recordings)

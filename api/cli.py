@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import queue
 import signal
 import sys
 import threading
@@ -17,10 +16,11 @@ from typing import Any
 
 from adapters.application import open_app, read_events
 from adapters.capture import CaptureError, capture_items
-from adapters.feed_items import FeedItem
 from adapters.ingest import Ingestor
 from adapters.store import StoreUrlError, default_store_url
-from api.settings import AmiSettings, Settings
+from api.cli_boards import add_board_commands, run_board_command
+from api.cli_server import add_server_commands, run_server_command
+from api.settings import AmiSettings, BoardSettings, Settings
 from projections.queue_stats import TOPICS, StatsProjection
 
 __all__ = ["main"]
@@ -67,6 +67,8 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--from", dest="since", type=_instant, help="ISO 8601 start")
     stats.add_argument("--to", dest="until", type=_instant, help="ISO 8601 end (as of)")
     stats.add_argument("--json", action="store_true", help="print JSON")
+    add_board_commands(sub, with_store, _instant)
+    add_server_commands(sub, with_store)
     return parser
 
 
@@ -89,34 +91,30 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_listen(args: argparse.Namespace, settings: Settings, ami: AmiSettings) -> int:
+    """Ingest from a live AMI, with the projections following the log in this process."""
     from adapters.ami_client import AmiFeedClient
+    from api.runtime import Runtime
 
-    app = open_app(_store_url(args, settings), compress=settings.compress)
-    items: queue.Queue[FeedItem] = queue.Queue()
+    runtime = Runtime(_store_url(args, settings), settings, BoardSettings())
     client = AmiFeedClient(args.host or ami.host, args.port or ami.port, args.user or ami.user,
-                           args.secret if args.secret is not None else ami.secret, items,
-                           ping_interval=ami.ping_interval_s)
-    ingestor = Ingestor(app, batch_size=settings.batch_size,
-                        max_delay_s=settings.batch_delay_ms / 1000)
-    stop = threading.Event()
+                           args.secret if args.secret is not None else ami.secret,
+                           runtime.items, ping_interval=ami.ping_interval_s)
+    stopping = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
         log.info("stopping: closing the AMI connection, then storing what was received")
-        client.stop()
-        stop.set()
+        stopping.set()
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    client.start()
+    runtime.start(client)
     try:
-        report = ingestor.run(items, stop)
+        while not stopping.wait(1.0):
+            pass
     finally:
-        client.stop()
-        while not items.empty():
-            ingestor.accept(items.get_nowait())
-        ingestor.flush()
-        app.close()
-    print(json.dumps(report.__dict__), file=sys.stderr)
+        report = runtime.stop()
+    print(json.dumps(report.__dict__ if report else {}), file=sys.stderr)
+    print(json.dumps({"projections": runtime.positions()}), file=sys.stderr)
     return 0
 
 
@@ -166,7 +164,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_ingest(args, settings)
         if args.command == "listen":
             return cmd_listen(args, settings, AmiSettings())
-        return cmd_stats(args, settings)
+        if args.command == "stats":
+            return cmd_stats(args, settings)
+        if args.command in ("serve", "demo", "user"):
+            return run_server_command(args, args.store or settings.store_url, settings,
+                                      default_store_url)
+        return run_board_command(args, _store_url(args, settings), BoardSettings())
     except StoreUrlError as error:
         print(f"callboard: {error}", file=sys.stderr)
         return 2

@@ -3,10 +3,12 @@ passed in; nothing else reads the environment."""
 
 from __future__ import annotations
 
+from datetime import time
+
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["AmiSettings", "Settings"]
+__all__ = ["AmiSettings", "BoardSettings", "ServerSettings", "Settings"]
 
 
 class AmiSettings(BaseSettings):
@@ -31,3 +33,30 @@ class Settings(BaseSettings):
     compress: bool = True
     batch_size: int = 1000
     batch_delay_ms: float = 5.0
+
+
+class BoardSettings(BaseSettings):
+    """The center's board policy: business day, windows and thresholds."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLBOARD_BOARD_", env_file=".env",
+                                      extra="ignore")
+
+    timezone: str = "UTC"
+    day_start: time = time(0, 0)
+    windows_min: tuple[int, ...] = (15, 30, 60)
+    short_abandon_s: int = 5
+    service_level_s: dict[str, int] = Field(default_factory=dict)
+    long_talk_s: int = 600
+    long_hold_s: int = 60
+    checkpoint_s: float = 2.0
+
+
+class ServerSettings(BaseSettings):
+    """Where the HTTP server listens."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLBOARD_HTTP_", env_file=".env",
+                                      extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    log_level: str = "warning"

@@ -3,7 +3,8 @@
     CallboardError
     ├── InvariantViolated        an aggregate refused a change that breaks its rules
     │   ├── CallAlreadyEnded
-    │   └── NotInQueue
+    │   ├── NotInQueue
+    │   └── UnknownRole
     └── UnknownAggregate         a command named something that does not exist
 """
 
@@ -15,6 +16,7 @@ __all__ = [
     "InvariantViolated",
     "NotInQueue",
     "UnknownAggregate",
+    "UnknownRole",
 ]
 
 
@@ -36,3 +38,7 @@ class NotInQueue(InvariantViolated):
 
 class UnknownAggregate(CallboardError):
     """A command named a call, agent or queue that does not exist."""
+
+
+class UnknownRole(InvariantViolated):
+    """A user was given a role Callboard does not have."""

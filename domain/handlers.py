@@ -199,14 +199,16 @@ class CommandHandler:
         for m in cmd.members:
             seen.add((m.interface, m.queue))
             self._last_call[m.interface] = m.last_call
-            agent = self._agent(m.interface, m.member_name, cmd.at)
+            login_at = min(m.login_time or cmd.at, cmd.at)
+            # an agent first seen in a snapshot has existed since its login, at least
+            agent = self._agent(m.interface, m.member_name, login_at)
             if not agent.check_logged_in(m.queue):
-                login_at = m.login_time or cmd.at
                 agent.log_in(login_at, m.queue, m.member_name, m.penalty, False, "",
                              inferred=True)
             if agent.queues[m.queue] != m.paused:
                 pause_at = m.last_pause if m.paused and m.last_pause else cmd.at
                 agent.set_paused(pause_at, m.queue, m.paused, m.reason, inferred=True)
+            agent.set_device_state(cmd.at, m.status)
         for agent in list(self.aggregates.all_agents()):
             for queue in list(agent.queues):
                 if (agent.interface, queue) not in seen:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID, uuid5
 
-__all__ = ["agent_id", "call_id", "chunk_id", "feed_id", "pbx_id", "queue_id"]
+__all__ = ["agent_id", "call_id", "chunk_id", "feed_id", "pbx_id", "queue_id", "user_id"]
 
 NAMESPACE = UUID("6f1d8a52-3c1e-5b7a-9f0e-2d4c8b6a1e90")
 
@@ -34,3 +34,8 @@ def chunk_id(connection_id: str, first_seq: int) -> UUID:
 
 def pbx_id(name: str = "default") -> UUID:
     return uuid5(NAMESPACE, f"pbx:{name}")
+
+
+def user_id(name: str) -> UUID:
+    """One User per login name."""
+    return uuid5(NAMESPACE, f"user:{name}")

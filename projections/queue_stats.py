@@ -15,8 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from projections.stats_report import build_report
+from projections.topics import topics_of
 
 __all__ = ["TOPICS", "StatsProjection"]
+
+BUSY_DEVICE = ("in-use", "busy", "on-hold", "ringing-in-use")
 
 @dataclass
 class Visit:
@@ -32,6 +35,10 @@ class Visit:
     completion: str | None = None  # agent | caller | transfer | unknown
     by_shutdown: bool = False
     inferred: bool = False
+    completed_at: float | None = None
+    hold_s: float = 0.0
+    held_since: float | None = None
+    acw_s: float | None = None  # end of call to the agent free again
 
 
 @dataclass
@@ -66,7 +73,10 @@ class StatsProjection:
         self._queue_names: dict[Any, str] = {}
         self.queues_seen: set[str] = set()
         self.last_at: float | None = None
-        self._handlers: dict[str, Callable[[Any], None]] = {
+        self._interfaces: dict[Any, str] = {}  # agent id -> interface
+        self._acw_open: dict[str, Visit] = {}  # interface -> visit in after-call work
+        self._device_state: dict[str, str] = {}  # interface -> last device state
+        self.handlers: dict[str, Callable[[Any], None]] = {
             "Call.Queued": self._queued, "Call.Answered": self._answered,
             "Call.Completed": self._completed, "Call.Abandoned": self._abandoned,
             "Call.TimedOut": self._timed_out, "Call.ExitedQueue": self._exited,
@@ -76,14 +86,15 @@ class StatsProjection:
             "Agent.Registered": self._agent_registered, "Agent.LoggedIn": self._logged_in,
             "Agent.LoggedOut": self._logged_out, "Agent.Paused": self._paused,
             "Agent.Unpaused": self._unpaused, "Queue.Discovered": self._discovered,
-            "Queue.Configured": self._configured,
+            "Queue.Configured": self._configured, "Call.Held": self._held,
+            "Call.Unheld": self._unheld, "Agent.DeviceStateChanged": self._device,
         }
 
     def apply(self, event: Any) -> None:
         at = getattr(event, "at", None)
         if at is not None and (self.last_at is None or at > self.last_at):
             self.last_at = at
-        handler = self._handlers.get(type(event).__qualname__)
+        handler = self.handlers.get(type(event).__qualname__)
         if handler is not None:
             handler(event)
 
@@ -107,10 +118,51 @@ class StatsProjection:
         if visit := self._visit(e):
             visit.outcome, visit.agent, visit.member_name = "answered", e.agent, e.member_name
             visit.answered_at, visit.wait_s = e.at, e.wait_s
+            self._end_acw(e.agent, e.at)
 
     def _completed(self, e: Any) -> None:
         if visit := self._open_visits.pop((e.originator_id, e.queue), None):
             visit.talk_s, visit.completion, visit.by_shutdown = e.talk_s, e.reason, e.by_shutdown
+            self._stop_hold(visit, e.at)
+            visit.completed_at = e.at
+            if visit.agent:
+                self._end_acw(visit.agent, e.at)
+                # Asterisk frees the agent's device just before AgentComplete: no ACW then
+                if self._device_state.get(visit.agent) in BUSY_DEVICE:
+                    self._acw_open[visit.agent] = visit
+                else:
+                    visit.acw_s = 0.0
+
+    def _answered_visits(self, e: Any) -> list[Visit]:
+        return [v for v in self._calls.get(e.originator_id, []) if v.outcome == "answered"
+                and self._open_visits.get((e.originator_id, v.queue)) is v]
+
+    def _held(self, e: Any) -> None:
+        for visit in self._answered_visits(e):
+            if visit.held_since is None:
+                visit.held_since = e.at
+
+    def _unheld(self, e: Any) -> None:
+        for visit in self._answered_visits(e):
+            self._stop_hold(visit, e.at)
+
+    @staticmethod
+    def _stop_hold(visit: Visit, at: float) -> None:
+        if visit.held_since is not None:
+            visit.hold_s += max(0.0, at - visit.held_since)
+            visit.held_since = None
+
+    def _end_acw(self, interface: str, at: float) -> None:
+        visit = self._acw_open.pop(interface, None)
+        if visit is not None and visit.completed_at is not None:
+            visit.acw_s = max(0.0, at - visit.completed_at)
+
+    def _device(self, e: Any) -> None:
+        interface = self._interfaces.get(e.originator_id)
+        if interface:
+            self._device_state[interface] = e.state
+        if interface and e.state not in BUSY_DEVICE:
+            self._end_acw(interface, e.at)
 
     def _left(self, e: Any, outcome: str, by_shutdown: bool = False) -> None:
         if visit := self._open_visits.pop((e.originator_id, e.queue), None):
@@ -132,8 +184,9 @@ class StatsProjection:
 
     def _closed_by_resync(self, e: Any) -> None:
         """The call's end fell in a gap of the feed. A waiting caller who is gone without
-        an answer left unanswered (counted as abandoned, flagged inferred); an answered
-        call ended when the agent's ``LastCall`` says, else at the resync."""
+        an answer is ``closed-by-resync`` (not abandoned: nobody saw how it left; its wait
+        ends at the resync, an upper bound); an answered call ended when the agent's
+        ``LastCall`` says, else at the resync, with the side that hung up unknown."""
         for visit in self._calls.get(e.originator_id, []):
             key = (e.originator_id, visit.queue)
             if self._open_visits.get(key) is not visit:
@@ -141,17 +194,20 @@ class StatsProjection:
             del self._open_visits[key]
             visit.inferred = True
             if visit.outcome is None:
-                visit.outcome = "abandoned"
+                visit.outcome = "closed-by-resync"
                 visit.wait_s = math.floor(e.at) - math.floor(visit.joined_at)
             elif visit.answered_at is not None:
                 end = e.last_call_end or e.at
                 visit.talk_s = math.floor(end) - math.floor(visit.answered_at)
                 visit.completion = "unknown"
+                visit.completed_at = end
+                self._stop_hold(visit, end)
 
     def _lost(self, e: Any) -> None:
         for visit in self._calls.get(e.originator_id, []):
             if self._open_visits.pop((e.originator_id, visit.queue), None) is visit:
                 visit.by_shutdown = True
+                self._stop_hold(visit, e.at)
                 if visit.outcome is None:
                     visit.outcome = "lost-by-restart"
 
@@ -170,14 +226,17 @@ class StatsProjection:
             call.talk_s = math.floor(e.at) - math.floor(call.answered_at)
 
     # -- agents and queues -------------------------------------------------------------
-    def _agent(self, e: Any) -> AgentFacts:
-        return self.agents[e.originator_id]
+    def _agent(self, e: Any) -> AgentFacts | None:
+        """None for an agent not registered yet (a replay "as of" an earlier instant)."""
+        return self.agents.get(e.originator_id)
 
     def _agent_registered(self, e: Any) -> None:
         self.agents[e.originator_id] = AgentFacts(e.name, e.interface)
+        self._interfaces[e.originator_id] = e.interface
 
     def _logged_in(self, e: Any) -> None:
-        facts = self._agent(e)
+        if (facts := self._agent(e)) is None:
+            return
         facts.name = e.name or facts.name
         facts.logins[e.queue].append([e.at, math.inf])
         self.queues_seen.add(e.queue)
@@ -185,17 +244,21 @@ class StatsProjection:
             facts.pauses[e.queue].append([e.at, None, e.reason])
 
     def _logged_out(self, e: Any) -> None:
-        facts = self._agent(e)
+        if (facts := self._agent(e)) is None:
+            return
         for interval in facts.logins[e.queue][-1:]:
             if interval[1] == math.inf:
                 interval[1] = e.at
         self._unpaused(e)
 
     def _paused(self, e: Any) -> None:
-        self._agent(e).pauses[e.queue].append([e.at, None, e.reason])
+        if facts := self._agent(e):
+            facts.pauses[e.queue].append([e.at, None, e.reason])
 
     def _unpaused(self, e: Any) -> None:
-        for interval in self._agent(e).pauses[e.queue][-1:]:
+        if (facts := self._agent(e)) is None:
+            return
+        for interval in facts.pauses[e.queue][-1:]:
             if interval[1] is None:
                 interval[1] = e.at
 
@@ -210,7 +273,5 @@ class StatsProjection:
         return build_report(self, since, until)
 
 
-_MODULES = {"Call": "domain.call", "Agent": "domain.agent", "Queue": "domain.queue"}
 # The log topics of the events this projection folds (to read only those).
-TOPICS: tuple[str, ...] = tuple(
-    f"{_MODULES[name.split('.')[0]]}:{name}" for name in StatsProjection()._handlers)
+TOPICS: tuple[str, ...] = topics_of(StatsProjection().handlers)

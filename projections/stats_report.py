@@ -54,7 +54,10 @@ def _clip(start: float, end: float | None, since: int | None, until: int) -> tup
 def queue_figures(visits: list[Visit], service_level_s: int, rna: int) -> dict[str, Any]:
     by = Counter(v.outcome for v in visits)
     answered = [v for v in visits if v.outcome == "answered"]
-    abandoned = [v for v in visits if v.outcome == "abandoned"]
+    # Callers hung up by a PBX shutdown are lost by the restart, not abandoned (queue_log
+    # writes ABANDON for them); ``abandoned_by_shutdown`` keeps queue_log's count.
+    abandoned = [v for v in visits if v.outcome == "abandoned" and not v.by_shutdown]
+    shut_out = [v for v in visits if v.outcome == "abandoned" and v.by_shutdown]
     timeouts = [v for v in visits if v.outcome == "timeout"]
     completions = Counter(v.completion for v in answered)
     holds = [v.wait_s for v in answered if v.wait_s is not None]
@@ -71,15 +74,16 @@ def queue_figures(visits: list[Visit], service_level_s: int, rna: int) -> dict[s
         "exit_with_key": by.get("exit-withkey", 0),
         "unresolved": by.get(None, 0),
         "ended_by_shutdown": sum(1 for v in visits if v.by_shutdown),
-        "abandoned_by_shutdown": sum(1 for v in abandoned if v.by_shutdown),
+        "abandoned_by_shutdown": len(shut_out),
         "answered_unfinished": sum(1 for v in answered if v.completion is None),
         "completed_by_agent": completions.get("agent", 0),
         "completed_by_caller": completions.get("caller", 0),
         "completed_side_unknown": completions.get("unknown", 0),
         "transferred": completions.get("transfer", 0),
         "ring_no_answer": rna,
-        "lost_by_restart": by.get("lost-by-restart", 0),
+        "lost_by_restart": by.get("lost-by-restart", 0) + len(shut_out),
         "closed_by_resync": sum(1 for v in visits if v.inferred),
+        "left_unanswered_in_feed_gap": by.get("closed-by-resync", 0),
         "hold_answered_mean_s": _mean(holds),
         "hold_answered_max_s": _max(holds),
         "wait_abandoned_mean_s": _mean(waits_ab),
@@ -154,7 +158,7 @@ def build_report(p: StatsProjection, since: float | None, until: float | None) -
         }
     totals = {k: sum(q[k] for q in queues.values()) for k in (
         "offered", "answered", "abandoned", "exit_with_timeout", "unresolved", "transferred",
-        "lost_by_restart", "closed_by_resync")}
+        "lost_by_restart", "closed_by_resync", "left_unanswered_in_feed_gap")}
     return {"queues": queues, "agents": agents, "outbound": _outbound(outbound_calls),
             "totals_inbound": totals,
             "period": {"from": since, "to": end}}

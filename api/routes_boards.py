@@ -1,0 +1,66 @@
+"""REST: the boards (``?at=`` for the past), queues, agents and live calls."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query
+
+from api.auth import Principal, mask_view
+from api.deps import RuntimeDep, require
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["boards"])
+
+AtQuery = Annotated[datetime | None, Query(
+    description="ISO 8601 instant: the board as it stood then (default: now)")]
+
+
+def _at(at: datetime | None) -> float | None:
+    if at is None:
+        return None
+    if at.tzinfo is None:
+        raise HTTPException(422, "give the time zone of 'at' (e.g. 2026-11-23T09:20:00Z)")
+    return at.timestamp()
+
+
+@router.get("/wallboard", summary="Queues, service level and agents by state")
+def wallboard(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("wallboard"))],
+              at: AtQuery = None) -> dict[str, Any]:
+    view: dict[str, Any] = mask_view(runtime.view("wallboard", _at(at)), who.role)
+    return view
+
+
+@router.get("/queues", summary="Per queue: live figures and today's figures")
+def queues(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("wallboard"))],
+           at: AtQuery = None) -> dict[str, Any]:
+    view = runtime.view("wallboard", _at(at))
+    return {"as_of": view["as_of"], "position": view["position"], "queues": {
+        name: {"now": live, "day": view["day"]["queues"].get(name)}
+        for name, live in view["now"]["queues"].items()}}
+
+
+@router.get("/queues/{name}", summary="One queue")
+def queue(name: str, runtime: RuntimeDep,
+          who: Annotated[Principal, Depends(require("wallboard"))],
+          at: AtQuery = None) -> dict[str, Any]:
+    found: dict[str, Any] = queues(runtime, who, at)["queues"].get(name)
+    if found is None:
+        raise HTTPException(404, f"no queue named {name!r}")
+    return found
+
+
+@router.get("/agents", summary="The agent board")
+def agents(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("agents"))],
+           at: AtQuery = None) -> dict[str, Any]:
+    view: dict[str, Any] = mask_view(runtime.view("agents", _at(at)), who.role)
+    return view
+
+
+@router.get("/calls/live", summary="Live calls, ordered for a supervisor's attention")
+def live_calls(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("monitoring"))],
+               at: AtQuery = None) -> dict[str, Any]:
+    view: dict[str, Any] = mask_view(runtime.view("monitoring", _at(at)), who.role)
+    return view
