@@ -12,11 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	@touch $(STAMP)
 
-## Ingest the recorded basic day into ./callboard.db and print its figures.
-## (The live web wallboard arrives with the server issue; see README.)
+## The demo: the server on http://127.0.0.1:8000 with an embedded SQLite store and a demo
+## PBX replaying a recorded day (looping, moved to the present, 10x); prints the login.
 run: $(STAMP)
-	$(BIN)/callboard ingest --store sqlite:///callboard.db tests/fixtures/basic-day/basic-day.ami
-	$(BIN)/callboard stats --store sqlite:///callboard.db
+	$(BIN)/callboard demo --speed 10
 
 ## Lint, type-check, check import directions, then the whole test suite.
 test: $(STAMP) lint
@@ -30,6 +29,7 @@ lint: $(STAMP)
 ## Throughput benchmarks (figures and ratios measured in the same run).
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.projections
 
 clean:
-	rm -rf $(VENV) callboard.db .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) callboard.db callboard.*.db .mypy_cache .ruff_cache .pytest_cache .artifacts

@@ -18,6 +18,7 @@ from adapters.application import open_app
 from adapters.demo_source import DemoAmiServer, DemoClock
 from api.app import create_app
 from api.auth import UserDirectory
+from api.push import listening_socket
 from api.runtime import FeedSource, Runtime
 from api.settings import AmiSettings, BoardSettings, ServerSettings, Settings
 
@@ -58,10 +59,12 @@ def _serve(runtime: Runtime, server: ServerSettings, host: str | None, port: int
     # is harmless, so the runtime below still stores what was received and checkpoints
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda signum, frame: None)
+    sock = listening_socket(host or server.host, port or server.port)
     try:
-        uvicorn.run(app, host=host or server.host, port=port or server.port,
-                    log_level=server.log_level, ws_per_message_deflate=False)
+        config = uvicorn.Config(app, log_level=server.log_level, ws_per_message_deflate=False)
+        uvicorn.Server(config).run(sockets=[sock])
     finally:
+        sock.close()
         report = runtime.stop()
         print(json.dumps(report.__dict__ if report else {}), file=sys.stderr)
     return 0

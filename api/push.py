@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket as socket_module
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,9 +24,25 @@ from fastapi import WebSocket, WebSocketDisconnect
 
 from api.auth import Principal, mask_view
 
-__all__ = ["Hub"]
+__all__ = ["SEND_BUFFER_BYTES", "Hub", "listening_socket"]
 
 log = logging.getLogger("callboard.push")
+# The kernel's send buffer of every accepted connection (set on the listening socket, which
+# accepted sockets inherit): loopback would otherwise let a stalled client's kernel buffer
+# grow to megabytes. With uvicorn's own 64 KiB write buffer, what waits for a stalled
+# client is bounded, and the hub skips it ahead to the newest snapshot.
+SEND_BUFFER_BYTES = 64 * 1024
+
+
+def listening_socket(host: str, port: int, send_buffer: int = SEND_BUFFER_BYTES
+                     ) -> socket_module.socket:
+    sock = socket_module.socket(socket_module.AF_INET, socket_module.SOCK_STREAM)
+    sock.setsockopt(socket_module.SOL_SOCKET, socket_module.SO_REUSEADDR, 1)
+    sock.setsockopt(socket_module.SOL_SOCKET, socket_module.SO_SNDBUF, send_buffer)
+    sock.bind((host, port))
+    sock.listen(512)
+    sock.set_inheritable(True)
+    return sock
 
 
 @dataclass(eq=False)

@@ -1,0 +1,153 @@
+"""The REST API over a real server: every endpoint for its allowed and denied roles, 401
+without a token, masked customer numbers, and clear 4xx answers to bad requests."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.cli import main
+from domain.user import ROLES
+from tests.conftest import SCENARIOS, summary
+from tests.server import RunningServer, running_server
+
+MID = "2026-11-23T09:20:00Z"  # basic-day: callers waiting, agents on calls
+ENDPOINTS: dict[str, set[str]] = {
+    "/api/wallboard": set(ROLES),
+    "/api/queues": set(ROLES),
+    "/api/queues/sales": set(ROLES),
+    "/api/agents": {"supervisor", "qa", "auditor", "admin"},
+    "/api/calls/live": {"supervisor", "qa", "auditor", "admin", "complaints"},
+    "/metrics": {"admin"},
+    "/api/me": set(ROLES),
+}
+MASKED = re.compile(r"^\d{3}\*+\d{4}$")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    store = f"sqlite:///{tmp_path_factory.mktemp('api') / 'callboard.db'}"
+    assert main(["ingest", "--store", store, *map(str, SCENARIOS["basic-day"])]) == 0
+    with running_server(store, clock_at=summary("basic-day")["capture_end"]) as running:
+        yield running
+
+
+def get(server: RunningServer, path: str, role: str | None = None,
+        **params: str) -> httpx.Response:
+    headers = {"Authorization": f"Bearer {server.tokens[role]}"} if role else {}
+    return httpx.get(server.url + path, headers=headers, params=params, timeout=30)
+
+
+@pytest.mark.parametrize("path", sorted(ENDPOINTS))
+def test_each_endpoint_admits_its_roles_and_refuses_the_others(
+    server: RunningServer, path: str
+) -> None:
+    for role in ROLES:
+        response = get(server, path, role)
+        expected = 200 if role in ENDPOINTS[path] else 403
+        assert response.status_code == expected, (role, response.text)
+        if expected == 403:
+            assert role in response.json()["detail"]
+
+
+@pytest.mark.parametrize("path", sorted(ENDPOINTS))
+def test_a_request_without_a_valid_token_gets_401(server: RunningServer, path: str) -> None:
+    assert get(server, path).status_code == 401
+    bad = httpx.get(server.url + path, headers={"Authorization": "Bearer nope"}, timeout=30)
+    assert bad.status_code == 401
+    assert bad.json()["detail"].startswith("not authenticated")
+
+
+def numbers(view: object) -> list[str]:
+    found: list[str] = []
+    if isinstance(view, dict):
+        for key, value in view.items():
+            if key == "number" and isinstance(value, str) and value:
+                found.append(value)
+            else:
+                found += numbers(value)
+    elif isinstance(view, list):
+        for item in view:
+            found += numbers(item)
+    return found
+
+
+def test_customer_numbers_are_masked_for_roles_that_do_not_need_them(
+    server: RunningServer,
+) -> None:
+    plain = get(server, "/api/calls/live", "supervisor", at=MID).json()
+    shown = numbers(plain)
+    assert shown and all(n.isdigit() for n in shown)
+    for role in ("qa", "admin"):
+        masked = get(server, "/api/calls/live", role, at=MID).json()
+        assert numbers(masked) and all(MASKED.match(n) for n in numbers(masked)), role
+        assert all("." in c["customer_name"] or not c["customer_name"]
+                   for c in masked["calls"])
+    agents = get(server, "/api/agents", "qa", at=MID).json()
+    assert numbers(agents) and all(MASKED.match(n) for n in numbers(agents))
+
+
+def test_the_wallboard_as_of_an_instant_is_that_instant(server: RunningServer) -> None:
+    then = get(server, "/api/wallboard", "agent", at=MID).json()
+    now = get(server, "/api/wallboard", "agent").json()
+    assert then["as_of"] == 1795425600.0
+    assert then["now"]["totals"]["waiting_now"] > 0
+    assert now["day"]["totals"]["offered"] > then["day"]["totals"]["offered"]
+
+
+@pytest.mark.parametrize(("path", "params", "status", "message"), [
+    ("/api/queues/nosuch", {}, 404, "no queue named"),
+    ("/api/wallboard", {"at": "yesterday"}, 422, "bad request: query.at"),
+    ("/api/wallboard", {"at": "2026-11-23T09:20:00"}, 422, "time zone"),
+    ("/api/nosuch", {}, 404, "Not Found"),
+])
+def test_bad_requests_get_a_4xx_with_a_clear_message(
+    server: RunningServer, path: str, params: dict[str, str], status: int, message: str
+) -> None:
+    response = get(server, path, "supervisor", **params)
+    assert response.status_code == status
+    assert message in response.json()["detail"]
+
+
+def test_health_and_readiness_need_no_token(server: RunningServer) -> None:
+    assert httpx.get(server.url + "/api/health").json() == {"status": "ok"}
+    ready = httpx.get(server.url + "/api/ready").json()
+    assert ready["ready"] is True and set(ready["positions"]) == {
+        "wallboard", "agents", "monitoring"}
+
+
+def test_metrics_show_projection_positions_and_clients(server: RunningServer) -> None:
+    text = get(server, "/metrics", "admin").text
+    head = server.runtime.head()
+    assert f'callboard_projection_position{{projection="wallboard"}} {float(head)}' in text
+    assert 'callboard_websocket_clients{board="wallboard"}' in text
+
+
+def test_login_sets_a_cookie_that_opens_the_pages(server: RunningServer) -> None:
+    with httpx.Client(base_url=server.url) as client:
+        assert client.get("/wallboard").status_code == 303
+        refused = client.post("/api/login", data={"token": "wrong"})
+        assert refused.status_code == 401
+        logged = client.post("/api/login", data={"token": server.tokens["agent"]})
+        assert logged.status_code == 303
+        assert client.get("/wallboard").status_code == 200
+        assert client.get("/calls").status_code == 403  # agents do not monitor calls
+        assert client.get("/api/me").json() == {"name": "test-agent", "role": "agent"}
+
+
+def test_users_are_events_in_the_log(tmp_path: Path) -> None:
+    from adapters.application import open_app, read_events
+
+    store = f"sqlite:///{tmp_path / 'users.db'}"
+    assert main(["user", "add", "maria", "--role", "qa", "--store", store]) == 0
+    assert main(["user", "add", "maria", "--role", "supervisor", "--store", store]) == 0
+    assert main(["user", "add", "bad name", "--role", "qa", "--store", store]) == 2
+    app = open_app(store)
+    kinds = [type(e).__qualname__ for e in read_events(app, ())
+             if type(e).__module__ == "domain.user"]
+    app.close()
+    assert kinds == ["User.Added", "User.RoleChanged", "User.TokenIssued"]
