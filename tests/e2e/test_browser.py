@@ -1,0 +1,99 @@
+"""A supervisor logs in with headless Chromium and watches the wallboard while a recorded
+day is replayed into the server over AMI: the figures move, and settle on what the REST
+API says. A screenshot of the wallboard is kept in ``.artifacts/`` (or
+``$CALLBOARD_ARTIFACTS``)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import SCENARIOS, summary
+from tests.server import RunningServer, running_server
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("CALLBOARD_ARTIFACTS",
+                                Path(__file__).parent.parent.parent / ".artifacts"))
+FIELDS = ("waiting_now", "offered", "answered", "abandoned", "service_level")
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium chromium-driver)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def page_figures(page: object, queue: str) -> dict[str, str | None]:
+    tile = page.locator(f'[data-queue="{queue}"]')  # type: ignore[attr-defined]
+    return {f: tile.locator(f'[data-field="{f}"]').first.get_attribute("data-value")
+            for f in FIELDS}
+
+
+def rest_figures(server: RunningServer, queue: str) -> dict[str, str | None]:
+    view = httpx.get(f"{server.url}/api/wallboard", timeout=30, headers={
+        "Authorization": f"Bearer {server.tokens['supervisor']}"}).json()
+    live = view["now"]["totals"] if queue == "__totals__" else view["now"]["queues"][queue]
+    day = view["day"]["totals"] if queue == "__totals__" else view["day"]["queues"][queue]
+    values = {"waiting_now": live["waiting_now"], "offered": day["offered"],
+              "answered": day["answered"], "abandoned": day["abandoned"],
+              "service_level": day["service_level"]["answered"]}
+    return {k: None if v is None else str(v) for k, v in values.items()}
+
+
+def same(a: str | None, b: str | None) -> bool:
+    if a in (None, "") or b in (None, ""):
+        return a in (None, "") and b in (None, "")
+    return abs(float(a) - float(b)) < 1e-6  # type: ignore[arg-type]
+
+
+def test_a_supervisor_sees_the_live_wallboard_reach_the_figures_of_the_api(
+    sqlite_store: str, browser: object
+) -> None:
+    end = summary("basic-day")["capture_end"]
+    with running_server(sqlite_store, SCENARIOS["basic-day"], speed=20.0,
+                        clock_at=end) as server:
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})  # type: ignore[attr-defined]
+        page.goto(f"{server.url}/wallboard")
+        page.wait_for_url("**/login**")
+        page.fill("#token", server.tokens["supervisor"])
+        page.click("#login")
+        page.wait_for_url("**/wallboard")
+        page.wait_for_selector('[data-queue="sales"] [data-field="offered"]')
+
+        seen: set[str | None] = set()
+        assert server.pbx is not None
+        deadline = time.monotonic() + 60
+        while not server.pbx.wait_streamed(timeout=0.0):
+            seen.add(page_figures(page, "__totals__")["offered"])
+            assert time.monotonic() < deadline, "the replay did not finish"
+            time.sleep(0.3)
+        assert len(seen) >= 3, f"the wallboard should move while calls come in: {seen}"
+
+        server.wait_position(server.runtime.head())
+        for queue in ("sales", "support", "__totals__"):
+            expected = rest_figures(server, queue)
+            deadline = time.monotonic() + 10
+            while not all(same(page_figures(page, queue)[f], expected[f]) for f in FIELDS):
+                assert time.monotonic() < deadline, (queue, page_figures(page, queue), expected)
+                time.sleep(0.2)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "wallboard.png"), full_page=True)
+        assert (ARTIFACTS / "wallboard.png").stat().st_size > 10_000
