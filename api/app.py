@@ -14,6 +14,7 @@ from prometheus_client import CollectorRegistry, Gauge
 from api.auth import UserDirectory
 from api.push import Hub
 from api.routes_boards import router as boards_router
+from api.routes_calls import router as calls_router
 from api.routes_system import BOARDS
 from api.routes_system import router as system_router
 from api.runtime import Runtime
@@ -72,6 +73,7 @@ def create_app(runtime: Runtime, users: UserDirectory) -> FastAPI:
     app.state.runtime, app.state.users, app.state.hubs = runtime, users, hubs
     app.state.metrics = Metrics(runtime, hubs)
     app.include_router(boards_router)
+    app.include_router(calls_router)
     app.include_router(system_router)
 
     @app.exception_handler(HTTPException)

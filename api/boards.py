@@ -11,6 +11,7 @@ from adapters.projection_store import open_view_recorder
 from api.settings import BoardSettings
 from projections.agents import AgentBoardProjection
 from projections.monitoring import MonitoringProjection
+from projections.recordings import RecordingsFold
 from projections.wallboard import BoardPolicy, WallboardProjection
 
 __all__ = ["NAMES", "VERSION", "board_policy", "fold_factory", "open_projection"]
@@ -21,6 +22,7 @@ FOLDS: dict[str, Callable[[BoardPolicy], Fold]] = {
     "wallboard": WallboardProjection,
     "agents": AgentBoardProjection,
     "monitoring": MonitoringProjection,
+    "recordings": lambda policy: RecordingsFold(),
 }
 NAMES = tuple(FOLDS)
 

@@ -22,11 +22,12 @@ from api.push import listening_socket
 from api.runtime import FeedSource, Runtime
 from api.settings import AmiSettings, BoardSettings, ServerSettings, Settings
 
-__all__ = ["DEMO_CAPTURE", "add_server_commands", "run_server_command"]
+__all__ = ["DEMO_CAPTURE", "DEMO_RECORDINGS", "add_server_commands", "run_server_command"]
 
 log = logging.getLogger("callboard")
 DEMO_CAPTURE = Path(__file__).parent.parent / "tests" / "fixtures" / "basic-day" / \
     "basic-day.ami"
+DEMO_RECORDINGS = DEMO_CAPTURE.parent.parent / "recordings-sample"
 
 
 def add_server_commands(sub: Any, with_store: Callable[[argparse.ArgumentParser], Any]) -> None:
@@ -91,6 +92,8 @@ def cmd_demo(args: argparse.Namespace, store_url: str | None, settings: Settings
     if store_url is None:
         store_url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='callboard-demo-')) / 'demo.db'}"
     clock = DemoClock(args.speed)
+    if settings.recordings_dir is None:  # the sample recordings that come with the project
+        settings = settings.model_copy(update={"recordings_dir": DEMO_RECORDINGS})
     pbx = DemoAmiServer(args.capture, clock=clock).start()
     runtime = Runtime(store_url, settings, BoardSettings(), clock=clock)
     token = UserDirectory(runtime.app).add("demo", "supervisor", by="demo")

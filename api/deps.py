@@ -22,6 +22,8 @@ access: dict[str, tuple[str, ...]] = {
     "agents": ("supervisor", "qa", "auditor", "admin"),
     "monitoring": ("supervisor", "qa", "auditor", "admin", "complaints"),
     "events": ("auditor", "admin"),
+    "timeline": ("supervisor", "qa", "auditor", "complaints"),
+    "recordings": ("qa", "supervisor", "auditor"),
     "metrics": ("admin",),
 }
 

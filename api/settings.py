@@ -4,6 +4,7 @@ passed in; nothing else reads the environment."""
 from __future__ import annotations
 
 from datetime import time
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,8 @@ class Settings(BaseSettings):
     compress: bool = True
     batch_size: int = 1000
     batch_delay_ms: float = 5.0
+    recordings_dir: Path | None = Field(
+        default=None, description="where the PBX's MixMonitor files are (by file name)")
 
 
 class BoardSettings(BaseSettings):

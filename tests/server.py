@@ -46,10 +46,11 @@ class RunningServer:
 @contextmanager
 def running_server(store_url: str, captures: list[Path] | None = None, *,
                    speed: float | None = None, clock_at: float | None = None,
-                   ) -> Iterator[RunningServer]:
+                   recordings_dir: Path | None = None) -> Iterator[RunningServer]:
     """``clock_at``: a fixed "now" for the boards (recorded captures are from the past)."""
     clock = (lambda: clock_at) if clock_at is not None else time.time
-    runtime = Runtime(store_url, Settings(), BoardSettings(), clock=clock, poll_s=0.02)
+    runtime = Runtime(store_url, Settings(recordings_dir=recordings_dir), BoardSettings(),
+                      clock=clock, poll_s=0.02)
     users = UserDirectory(runtime.app)
     tokens = {role: users.add(f"test-{role}", role, by="tests") for role in ROLES}
     pbx = None

@@ -61,7 +61,7 @@ def rest_figures(server: RunningServer, queue: str) -> dict[str, str | None]:
 def same(a: str | None, b: str | None) -> bool:
     if a in (None, "") or b in (None, ""):
         return a in (None, "") and b in (None, "")
-    return abs(float(a) - float(b)) < 1e-6  # type: ignore[arg-type]
+    return abs(float(a) - float(b)) < 1e-6
 
 
 def test_a_supervisor_sees_the_live_wallboard_reach_the_figures_of_the_api(

@@ -11,11 +11,16 @@ import httpx
 import pytest
 
 from api.cli import main
+from domain.ids import call_id
 from domain.user import ROLES
-from tests.conftest import SCENARIOS, summary
+from tests.conftest import FIXTURES, SCENARIOS, summary
 from tests.server import RunningServer, running_server
 
 MID = "2026-11-23T09:20:00Z"  # basic-day: callers waiting, agents on calls
+LINKEDID = "1795425541.20"  # a basic-day call with a sample recording
+CALL = str(call_id(LINKEDID))
+RECORDING = "sales-20261123-091901-1795425541.20.wav"
+SAMPLES = FIXTURES / "recordings-sample"
 ENDPOINTS: dict[str, set[str]] = {
     "/api/wallboard": set(ROLES),
     "/api/queues": set(ROLES),
@@ -24,6 +29,10 @@ ENDPOINTS: dict[str, set[str]] = {
     "/api/calls/live": {"supervisor", "qa", "auditor", "admin", "complaints"},
     "/metrics": {"admin"},
     "/api/me": set(ROLES),
+    "/api/events": {"auditor", "admin"},
+    f"/api/calls/{CALL}/timeline": {"supervisor", "qa", "auditor", "complaints"},
+    "/api/recordings": {"qa", "supervisor", "auditor"},
+    f"/api/recordings/{RECORDING}/audio": {"qa", "supervisor", "auditor"},
 }
 MASKED = re.compile(r"^\d{3}\*+\d{4}$")
 
@@ -32,7 +41,8 @@ MASKED = re.compile(r"^\d{3}\*+\d{4}$")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
     store = f"sqlite:///{tmp_path_factory.mktemp('api') / 'callboard.db'}"
     assert main(["ingest", "--store", store, *map(str, SCENARIOS["basic-day"])]) == 0
-    with running_server(store, clock_at=summary("basic-day")["capture_end"]) as running:
+    with running_server(store, clock_at=summary("basic-day")["capture_end"],
+                        recordings_dir=SAMPLES) as running:
         yield running
 
 
@@ -117,7 +127,7 @@ def test_health_and_readiness_need_no_token(server: RunningServer) -> None:
     assert httpx.get(server.url + "/api/health").json() == {"status": "ok"}
     ready = httpx.get(server.url + "/api/ready").json()
     assert ready["ready"] is True and set(ready["positions"]) == {
-        "wallboard", "agents", "monitoring"}
+        "wallboard", "agents", "monitoring", "recordings"}
 
 
 def test_metrics_show_projection_positions_and_clients(server: RunningServer) -> None:
@@ -151,3 +161,65 @@ def test_users_are_events_in_the_log(tmp_path: Path) -> None:
              if type(e).__module__ == "domain.user"]
     app.close()
     assert kinds == ["User.Added", "User.RoleChanged", "User.TokenIssued"]
+
+
+def test_a_calls_timeline_has_its_events_and_the_raw_frames_behind_them(
+    server: RunningServer,
+) -> None:
+    timeline = get(server, f"/api/calls/{CALL}/timeline", "supervisor").json()
+    kinds = [e["type"] for e in timeline["events"]]
+    assert kinds[0] == "Call.Started" and "Call.Queued" in kinds and "Call.Answered" in kinds
+    assert kinds[-1] == "Call.Ended"
+    positions = [e["log_position"] for e in timeline["events"]]
+    assert positions == sorted(positions) and all(positions)
+    frames = timeline["frames"]
+    events_named = {f["raw"].split("\r\n", 1)[0] for f in frames}
+    assert {"Event: QueueCallerJoin", "Event: AgentConnect", "Event: Hangup"} <= events_named
+    assert all(LINKEDID in f["raw"] for f in frames)
+    hidden = get(server, f"/api/calls/{CALL}/timeline", "qa").json()
+    assert hidden["frames"] and all(f["raw"] == "(hidden for this role)" for f in hidden["frames"])
+    assert get(server, f"/api/calls/{call_id('nope')}/timeline", "qa").status_code == 404
+    bad = get(server, "/api/calls/not-a-uuid/timeline", "qa")
+    assert bad.status_code == 422 and "not a UUID" in bad.json()["detail"]
+
+
+def test_recordings_are_listed_and_streamed_with_ranges(server: RunningServer) -> None:
+    listed = get(server, "/api/recordings", "qa", queue="sales").json()["recordings"]
+    assert RECORDING in {r["name"] for r in listed}
+    assert all(r["queue"] == "sales" for r in listed)
+    mine = next(r for r in listed if r["name"] == RECORDING)
+    assert mine["linkedid"] == LINKEDID and mine["agent_name"] and mine["duration_s"] > 0
+    size = (SAMPLES / RECORDING).stat().st_size
+    path = f"/api/recordings/{RECORDING}/audio"
+    headers = {"Authorization": f"Bearer {server.tokens['qa']}"}
+    whole = httpx.get(server.url + path, headers=headers)
+    assert whole.status_code == 200 and whole.content == (SAMPLES / RECORDING).read_bytes()
+    part = httpx.get(server.url + path, headers={**headers, "Range": "bytes=100-199"})
+    assert part.status_code == 206 and part.content == whole.content[100:200]
+    assert part.headers["content-range"] == f"bytes 100-199/{size}"
+    beyond = httpx.get(server.url + path, headers={**headers, "Range": f"bytes={size}-"})
+    assert beyond.status_code == 416 and "beyond" in beyond.json()["detail"]
+    garbage = httpx.get(server.url + path, headers={**headers, "Range": "pages=1"})
+    assert garbage.status_code == 416 and "bad Range" in garbage.json()["detail"]
+    missing = get(server, "/api/recordings/nosuch.wav/audio", "qa")
+    assert missing.status_code == 404
+
+
+def test_the_event_log_pages_through_every_event_with_filters(server: RunningServer) -> None:
+    first = get(server, "/api/events", "auditor", limit="50").json()
+    assert len(first["events"]) == 50 and first["next_after"] == first["events"][-1]["position"]
+    second = get(server, "/api/events", "auditor", limit="50",
+                 after=str(first["next_after"])).json()
+    assert second["events"][0]["position"] > first["next_after"]
+    answered = get(server, "/api/events", "auditor", type="Call.Answered", limit="1000").json()
+    assert len(answered["events"]) == summary("basic-day")["totals_inbound"]["answered"]
+    assert answered["next_after"] is None
+    one_call = get(server, "/api/events", "auditor", aggregate=CALL).json()["events"]
+    assert {e["aggregate_id"] for e in one_call} == {CALL} and len(one_call) > 3
+    window = get(server, "/api/events", "auditor", type="Call.Queued",
+                 **{"from": "2026-11-23T09:19:00Z", "to": "2026-11-23T09:20:00Z"}).json()
+    assert window["events"] and all(1795425540 <= e["at"] < 1795425600
+                                    for e in window["events"])
+    assert get(server, "/api/events", "auditor", limit="5000").status_code == 422
+    assert get(server, "/api/events", "auditor", after="99999999").status_code == 416
+    assert get(server, "/api/events", "auditor", type="Nonsense").status_code == 422
