@@ -10,6 +10,7 @@ under a lock, so a supervisor sees an event as soon as it is folded, not when it
 
 from __future__ import annotations
 
+import gc
 import pickle
 import threading
 import time
@@ -109,30 +110,44 @@ class TrackedProjection:
         return self.catch_up(progress)
 
     # -- folding ---------------------------------------------------------------------------
-    def catch_up(self, progress: Progress | None = None, stop: int | None = None) -> int:
-        """Fold every event after the current position (up to ``stop``); checkpoint when
-        due and at the end. Returns the number of events folded."""
+    def catch_up(self, progress: Progress | None = None, stop: int | None = None, *,
+                 final_checkpoint: bool = True) -> int:
+        """Fold every event after the current position (up to ``stop``). While far
+        behind (full pages), checkpoint every ``checkpoint_events`` events with the
+        garbage collector paused (the fold only grows: collecting it is wasted time);
+        near the head, also every ``checkpoint_s`` seconds; and at the end unless
+        ``final_checkpoint`` is False (a follower, which checkpoints on time and at stop).
+        Returns the number of events folded."""
         head = self.app.recorder.max_notification_id() or 0
         folded = 0
-        for last, events in _events(self.app, self.fold.topics, self.position + 1, stop,
-                                    self.page):
-            with self.lock:
-                for event in events:
-                    self.fold.apply(event)
-                self._index(events, last)
-                self.position = last
-                self.events_folded += len(events)
-                self._unsaved_events += len(events)
-            folded += len(events)
-            if progress is not None:
-                progress(last, max(head, last), folded)
-            if (self._unsaved_events >= self.checkpoint_events
-                    or self.clock() - self._last_checkpoint >= self.checkpoint_s):
-                self.checkpoint()
+        collecting = gc.isenabled()
+        try:
+            for last, events in _events(self.app, self.fold.topics, self.position + 1, stop,
+                                        self.page):
+                behind = len(events) == self.page
+                if behind and collecting:
+                    gc.disable()
+                with self.lock:
+                    for event in events:
+                        self.fold.apply(event)
+                    self._index(events, last)
+                    self.position = last
+                    self.events_folded += len(events)
+                    self._unsaved_events += len(events)
+                folded += len(events)
+                if progress is not None:
+                    progress(last, max(head, last), folded)
+                if self._unsaved_events >= self.checkpoint_events or (
+                        not behind and self.clock() - self._last_checkpoint >= self.checkpoint_s):
+                    self.checkpoint()
+        finally:
+            if collecting:
+                gc.enable()
         if stop is None and head > self.position:
             with self.lock:  # nothing of ours up to the head: hold the head as position
                 self.position = head
-        self.checkpoint()
+        if final_checkpoint or self.clock() - self._last_checkpoint >= self.checkpoint_s:
+            self.checkpoint()
         return folded
 
     def _index(self, events: list[Any], last: int) -> None:
@@ -151,7 +166,7 @@ class TrackedProjection:
         wake = wake or threading.Event()
         while not stop.is_set():
             wake.clear()
-            self.catch_up()
+            self.catch_up(final_checkpoint=False)
             wake.wait(poll_s)
         self.checkpoint()
 

@@ -17,6 +17,7 @@ from eventsourcing.persistence import Transcoder
 __all__ = ["FastZlibCompressor", "OrjsonTranscoder"]
 
 _DT = "__dt__"
+_DT_BYTES = b'"__dt__"'
 _OPTS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
 
@@ -51,7 +52,14 @@ class OrjsonTranscoder(Transcoder):
         return orjson.dumps(obj, default=_default, option=_OPTS)
 
     def decode(self, data: bytes) -> Any:
-        return _restore(orjson.loads(data))
+        obj = orjson.loads(data)
+        # the common case: the event's own timestamp is the only tagged value
+        if isinstance(obj, dict) and data.count(_DT_BYTES) == 1:
+            stamp = obj.get("timestamp")
+            if isinstance(stamp, dict) and _DT in stamp:
+                obj["timestamp"] = datetime.fromisoformat(stamp[_DT])
+                return obj
+        return _restore(obj)
 
 
 class FastZlibCompressor(ZlibCompressor):

@@ -17,7 +17,7 @@ from projections.wallboard import BoardPolicy, WallboardProjection
 __all__ = ["NAMES", "VERSION", "board_policy", "fold_factory", "open_projection"]
 
 # Bump when a fold's state layout changes: saved states of another version are rebuilt.
-VERSION = "2"
+VERSION = "3"
 FOLDS: dict[str, Callable[[BoardPolicy], Fold]] = {
     "wallboard": WallboardProjection,
     "agents": AgentBoardProjection,

@@ -30,11 +30,25 @@ class FeedSource(Protocol):
     def stop(self) -> None: ...
 
 
+class _WakingIngestor(Ingestor):
+    """Tells the projections after every stored batch, so they need not poll."""
+
+    def __init__(self, app: CallCenter, wake: Callable[[], None], **options: Any) -> None:
+        super().__init__(app, **options)
+        self._wake = wake
+
+    def flush(self) -> None:
+        stored = self.report.batches
+        super().flush()
+        if self.report.batches != stored:
+            self._wake()
+
+
 class Runtime:
     """Owns the store, the ingestion thread and one follower thread per projection."""
 
     def __init__(self, store_url: str, settings: Settings, boards: BoardSettings, *,
-                 clock: Callable[[], float] = time.time, poll_s: float = 0.05) -> None:
+                 clock: Callable[[], float] = time.time, poll_s: float = 0.5) -> None:
         self.store_url, self.settings, self.boards = store_url, settings, boards
         self.clock, self.poll_s = clock, poll_s
         self.items: queue.Queue[FeedItem] = queue.Queue()
@@ -42,14 +56,13 @@ class Runtime:
         self.projections: dict[str, TrackedProjection] = {
             name: open_projection(self.app, store_url, name, boards) for name in NAMES}
         self.stop_event = threading.Event()
-        self.wake = threading.Event()
-        self.ingestor = Ingestor(self.app, batch_size=settings.batch_size,
-                                 max_delay_s=settings.batch_delay_ms / 1000)
+        self.wakes = {name: threading.Event() for name in self.projections}
+        self.ingestor = _WakingIngestor(self.app, self.wake_all, batch_size=settings.batch_size,
+                                        max_delay_s=settings.batch_delay_ms / 1000)
         self.report: IngestReport | None = None
         self._threads: list[threading.Thread] = []
         self._sources: list[FeedSource] = []
         self._started = time.monotonic()
-        self.listeners: list[Callable[[], None]] = []  # called after projections move
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self, *sources: FeedSource) -> Runtime:
@@ -57,7 +70,7 @@ class Runtime:
             projection.catch_up()
         self._spawn("ingest", self._ingest)
         for name, projection in self.projections.items():
-            self._spawn(f"project-{name}", self._follow, projection)
+            self._spawn(f"project-{name}", self._follow, projection, self.wakes[name])
         for source in sources:
             source.start()
             self._sources.append(source)
@@ -71,18 +84,21 @@ class Runtime:
     def _ingest(self) -> None:
         self.report = self.ingestor.run(self.items, self.stop_event)
 
-    def _follow(self, projection: TrackedProjection) -> None:
+    def wake_all(self) -> None:
+        for wake in self.wakes.values():
+            wake.set()
+
+    def _follow(self, projection: TrackedProjection, wake: threading.Event) -> None:
+        """Catch up, then wait to be woken by ingestion (or ``poll_s``, for other
+        writers to the same store), again and again."""
         while not self.stop_event.is_set():
+            wake.clear()
             try:
-                moved = projection.catch_up()
+                projection.catch_up(final_checkpoint=False)
             except Exception:  # a bad event must not stop the board for good
                 log.exception("projection %s failed; retrying", projection.name)
-                moved = 0
                 time.sleep(1.0)
-            if moved:
-                for listener in list(self.listeners):
-                    listener()
-            self.wake.wait(self.poll_s)
+            wake.wait(self.poll_s)
         projection.checkpoint()
 
     def stop(self) -> IngestReport | None:
@@ -90,7 +106,7 @@ class Runtime:
         for source in self._sources:
             source.stop()
         self.stop_event.set()
-        self.wake.set()
+        self.wake_all()
         for thread in self._threads:
             thread.join(timeout=30)
         while not self.items.empty():

@@ -8,6 +8,7 @@ agree; the board adds hold, after-call work, AHT and outbound dials and connects
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -15,7 +16,12 @@ from projections.live import AgentNow, CallNow, LiveFloor
 from projections.queue_stats import Outbound, StatsProjection, Visit
 from projections.stats_report import build_report
 from projections.topics import topics_of
-from projections.wallboard import AGENT_STATES, BoardPolicy, business_day_start
+from projections.wallboard import (
+    AGENT_STATES,
+    BoardPolicy,
+    business_day_start,
+    forget_old_days,
+)
 
 __all__ = ["AgentBoardProjection"]
 
@@ -54,10 +60,13 @@ class AgentBoardProjection:
         self.stats = StatsProjection()
         self.floor = LiveFloor()
         self.topics = topics_of(self.stats.handlers, self.floor.handlers)
+        self._next_prune = -math.inf
 
     def apply(self, event: Any) -> None:
         self.stats.apply(event)
         self.floor.apply(event)
+        self._next_prune = forget_old_days(self.stats, event, self.policy,
+                                           self._next_prune, 0.0)
 
     @property
     def last_at(self) -> float | None:

@@ -268,6 +268,25 @@ class StatsProjection:
     def _configured(self, e: Any) -> None:
         self.service_level[self._queue_names[e.originator_id]] = e.service_level_s
 
+    # -- forgetting ---------------------------------------------------------------------
+    def prune(self, before: float) -> None:
+        """Forget what ended before ``before`` (a live board needs today and the last
+        hour, not the whole history; "as of" replays refold from the log)."""
+        open_visits = {id(v) for v in self._open_visits.values()} | {
+            id(v) for v in self._acw_open.values()}
+        self.visits = [v for v in self.visits if v.joined_at >= before or id(v) in open_visits]
+        kept = {id(v) for v in self.visits}
+        self._calls = defaultdict(list, {
+            k: vs for k, vs in ((k, [v for v in vs if id(v) in kept])
+                                for k, vs in self._calls.items()) if vs})
+        self.outbound = {k: o for k, o in self.outbound.items() if o.started_at >= before}
+        self.ring_no_answer = [r for r in self.ring_no_answer if r[2] >= before]
+        for facts in self.agents.values():
+            for queue, spans in facts.logins.items():
+                facts.logins[queue] = [s for s in spans if s[1] >= before]
+            for queue, pauses in facts.pauses.items():
+                facts.pauses[queue] = [p for p in pauses if p[1] is None or p[1] >= before]
+
     # -- figures -----------------------------------------------------------------------
     def figures(self, since: float | None = None, until: float | None = None) -> dict[str, Any]:
         return build_report(self, since, until)

@@ -10,6 +10,7 @@ time - paused time) of the queue's agents in the period.
 
 from __future__ import annotations
 
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,7 +23,8 @@ from projections.queue_stats import StatsProjection, Visit
 from projections.stats_report import DEFAULT_SERVICE_LEVEL_S, queue_figures
 from projections.topics import topics_of
 
-__all__ = ["AGENT_STATES", "BoardPolicy", "WallboardProjection", "business_day_start"]
+__all__ = ["AGENT_STATES", "BoardPolicy", "WallboardProjection", "business_day_start",
+           "forget_old_days"]
 
 AGENT_STATES = ("available", "ringing", "on-call", "on-hold", "wrap-up", "paused",
                 "logged-out")
@@ -64,6 +66,19 @@ def business_day_start(now: float, policy: BoardPolicy) -> float:
     return start.timestamp()
 
 
+def forget_old_days(stats: StatsProjection, event: Any, policy: BoardPolicy,
+                    next_prune: float, keep_s: float) -> float:
+    """When events reach a new business day, forget what ended ``keep_s`` before its
+    start; returns when to look again. (Decided by event times only, so a rebuild and a
+    live fold forget the same things.)"""
+    at = getattr(event, "at", None)
+    if at is None or at < next_prune:
+        return next_prune
+    day = business_day_start(at, policy)
+    stats.prune(day - keep_s)
+    return day + 86_400
+
+
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
@@ -94,10 +109,14 @@ class WallboardProjection:
         self.stats = StatsProjection()
         self.floor = LiveFloor()
         self.topics = topics_of(self.stats.handlers, self.floor.handlers)
+        self._next_prune = -math.inf
 
     def apply(self, event: Any) -> None:
         self.stats.apply(event)
         self.floor.apply(event)
+        self._next_prune = forget_old_days(self.stats, event, self.policy,
+                                           self._next_prune,
+                                           60 * max(self.policy.windows_min, default=0))
 
     # -- figures ---------------------------------------------------------------------------
     def service_level_s(self, queue: str) -> int:
