@@ -6,6 +6,7 @@ API says. A screenshot of the wallboard is kept in ``.artifacts/`` (or
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,3 +98,16 @@ def test_a_supervisor_sees_the_live_wallboard_reach_the_figures_of_the_api(
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "wallboard.png"), full_page=True)
         assert (ARTIFACTS / "wallboard.png").stat().st_size > 10_000
+
+
+def test_the_call_list_page_shows_masked_numbers_to_qa(sqlite_store: str, browser: object
+                                                       ) -> None:
+    with running_server(sqlite_store, SCENARIOS["basic-day"], speed=8.0) as server:
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.goto(f"{server.url}/login?next=/calls")
+        page.fill("#token", server.tokens["qa"])
+        page.click("#login")
+        page.wait_for_url("**/calls")
+        page.wait_for_selector('tr[data-call] [data-field="number"]', timeout=30_000)
+        shown = page.locator('tr[data-call] [data-field="number"]').all_text_contents()
+        assert shown and all(re.fullmatch(r"\d{3}\*+\d{4}", n.strip()) for n in shown), shown

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import itertools
 import os
+import re
 import socket
 import time
 from pathlib import Path
@@ -108,3 +110,35 @@ def test_two_hundred_clients_get_updates_and_a_stalled_one_holds_up_nothing(
         assert stuck.slot is not None and len(stuck.slot) < 200_000
         assert rss_mb() - memory_before < 150
         stalled.close()
+
+
+async def first_with_calls(url: str, timeout: float = 30.0) -> dict[str, Any]:
+    async with websockets.connect(url, compression=None, open_timeout=30) as ws:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            data: dict[str, Any] = orjson.loads(await asyncio.wait_for(ws.recv(), timeout))
+            if data["data"]["calls"]:
+                return data
+    raise AssertionError("no live call was pushed")
+
+
+async def close_code(url: str) -> int | None:
+    async with websockets.connect(url, compression=None, open_timeout=30) as ws:
+        with contextlib.suppress(websockets.ConnectionClosed):
+            await asyncio.wait_for(ws.recv(), 10)
+        return ws.close_code
+
+
+def test_pushed_boards_mask_numbers_and_refuse_roles_and_strangers(sqlite_store: str) -> None:
+    with running_server(sqlite_store, SCENARIOS["basic-day"], speed=8.0) as server:
+        board = f"{server.ws_url}/ws/monitoring?token="
+        plain = asyncio.run(first_with_calls(board + server.tokens["supervisor"]))
+        masked = asyncio.run(first_with_calls(board + server.tokens["qa"]))
+        assert all(c["number"].isdigit() for c in plain["data"]["calls"])
+        assert all(re.fullmatch(r"\d{3}\*+\d{4}", c["number"]) for c in masked["data"]["calls"])
+        assert asyncio.run(close_code(f"{server.ws_url}/ws/agents?token="
+                                      f"{server.tokens['agent']}")) == 4403
+        assert asyncio.run(close_code(f"{server.ws_url}/ws/wallboard")) == 4401
+        assert asyncio.run(close_code(f"{server.ws_url}/ws/wallboard?token=bad")) == 4401
+        assert asyncio.run(close_code(f"{server.ws_url}/ws/nosuch?token="
+                                      f"{server.tokens['admin']}")) == 4404
