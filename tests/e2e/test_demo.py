@@ -40,7 +40,7 @@ def test_the_demo_prints_a_url_and_a_login_and_its_board_moves(tmp_path: Path) -
             time.sleep(0.2)
         url, token = found.groups()
         headers = {"Authorization": f"Bearer {token}"}
-        offered = []
+        offered: list[int] = []
         while len(set(offered)) < 3:
             assert time.monotonic() < deadline, offered
             try:
