@@ -46,7 +46,8 @@ class RunningServer:
 @contextmanager
 def running_server(store_url: str, captures: list[Path] | None = None, *,
                    speed: float | None = None, clock_at: float | None = None,
-                   recordings_dir: Path | None = None) -> Iterator[RunningServer]:
+                   recordings_dir: Path | None = None, port: int = 0,
+                   ) -> Iterator[RunningServer]:
     """``clock_at``: a fixed "now" for the boards (recorded captures are from the past)."""
     clock = (lambda: clock_at) if clock_at is not None else time.time
     runtime = Runtime(store_url, Settings(recordings_dir=recordings_dir), BoardSettings(),
@@ -63,7 +64,7 @@ def running_server(store_url: str, captures: list[Path] | None = None, *,
     config = uvicorn.Config(app, log_level="warning", ws_per_message_deflate=False,
                             lifespan="on")
     server = uvicorn.Server(config)
-    sock = listening_socket("127.0.0.1", 0)
+    sock = listening_socket("127.0.0.1", port)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn",
                               daemon=True)
     runtime.start(*sources)

@@ -111,3 +111,22 @@ def test_the_call_list_page_shows_masked_numbers_to_qa(sqlite_store: str, browse
         page.wait_for_selector('tr[data-call] [data-field="number"]', timeout=30_000)
         shown = page.locator('tr[data-call] [data-field="number"]').all_text_contents()
         assert shown and all(re.fullmatch(r"\d{3}\*+\d{4}", n.strip()) for n in shown), shown
+
+
+def test_the_wallboard_page_reconnects_by_itself_after_a_server_restart(
+    sqlite_store: str, browser: object
+) -> None:
+    end = summary("basic-day")["capture_end"]
+    with running_server(sqlite_store, SCENARIOS["basic-day"], clock_at=end) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        page = browser.new_page()  # type: ignore[attr-defined]
+        page.goto(f"{server.url}/login?next=/wallboard")
+        page.fill("#token", server.tokens["supervisor"])
+        page.click("#login")
+        page.wait_for_selector('#conn[data-state="open"]', state="attached", timeout=30_000)
+    page.wait_for_selector('#conn[data-state="reconnecting"]', state="attached",
+                           timeout=30_000)
+    with running_server(sqlite_store, clock_at=end, port=port) as again:
+        page.wait_for_selector('#conn[data-state="open"]', state="attached", timeout=30_000)
+        offered = page_figures(page, "__totals__")["offered"]
+        assert offered == rest_figures(again, "__totals__")["offered"]

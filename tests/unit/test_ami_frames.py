@@ -76,3 +76,21 @@ def test_the_store_compressor_round_trips_small_and_large_payloads() -> None:
     for payload in (b"", b"{}", b"x" * 100, b"Event: Newexten\r\n" * 500):
         assert compressor.decompress(compressor.compress(payload)) == payload
     assert len(compressor.compress(b"Event: Newexten\r\n" * 500)) < 500
+
+
+def test_the_splitter_hands_a_whole_capture_over_in_lists_of_the_same_frames() -> None:
+    data = BANNER + EVENT * 5 + EVENT[:10]
+    for size in (1, 2, 3, 6, 7, 100):
+        whole, in_lists = FrameSplitter(), FrameSplitter()
+        lists = list(in_lists.feed_in_lists(data, size))
+        assert [len(frames) for frames in lists] == [
+            min(size, 6 - start) for start in range(0, 6, size)]
+        assert [f for frames in lists for f in frames] == whole.feed(data)
+        assert in_lists.pending == whole.pending == EVENT[:10]
+
+
+def test_in_lists_the_splitter_still_waits_for_a_whole_banner_line() -> None:
+    splitter = FrameSplitter()
+    assert list(splitter.feed_in_lists(BANNER[:5], 10)) == []
+    assert list(splitter.feed_in_lists(BANNER[5:] + EVENT, 10)) == [[BANNER, EVENT]]
+    assert splitter.pending == b""

@@ -1,0 +1,109 @@
+"""Ingestion over an in-memory store: batching, duplicates and event time."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.application import open_app, read_events
+from adapters.capture import capture_items
+from adapters.feed_items import (
+    ConnectionClosed,
+    ConnectionOpened,
+    FeedItem,
+    ReceivedFrame,
+    ReceivedFrames,
+)
+from adapters.ingest import RAW_ENCODING, Ingestor, IngestReport
+from domain.feed import decode_raw, encode_raw
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+RESTART = [FIXTURES / "restart" / f"restart.seg{i}.ami" for i in (1, 2, 3)]
+
+
+def one_by_one(items: Iterable[FeedItem]) -> Iterator[FeedItem]:
+    """The same feed with one ``ReceivedFrame`` per frame (as a live connection gives)."""
+    for item in items:
+        if isinstance(item, ReceivedFrames):
+            for i, raw in enumerate(item.raws):
+                yield ReceivedFrame(item.connection_id, item.first_seq + i, item.received_at,
+                                    raw)
+        else:
+            yield item
+
+
+def ingest(items: Iterable[FeedItem], batch_size: int) -> tuple[IngestReport, list[Any]]:
+    app = open_app("memory://")
+    report = Ingestor(app, batch_size=batch_size).ingest(items)
+    events = [(type(e).__qualname__, e.originator_id, e.originator_version,
+               {k: v for k, v in vars(e).items() if k != "timestamp"})
+              for e in read_events(app)]
+    app.close()
+    return report, events
+
+
+@pytest.mark.parametrize("batch_size", [7, 1000])
+def test_frames_handed_over_together_are_stored_as_one_by_one(batch_size: int) -> None:
+    together = list(capture_items(RESTART))
+    assert any(isinstance(i, ReceivedFrames) and len(i.raws) > 1 for i in together)
+    assert ingest(together, batch_size) == ingest(one_by_one(together), batch_size)
+
+
+def test_a_capture_ingested_twice_is_stored_once() -> None:
+    app = open_app("memory://")
+    first = Ingestor(app, batch_size=300).ingest(capture_items(RESTART))
+    again = Ingestor(app, batch_size=300).ingest(capture_items(RESTART))
+    assert first.frames_stored == again.frames_skipped_duplicate > 0
+    assert again.frames_stored == again.events_stored == 0
+    app.close()
+
+
+def _queue_params(name: str, timestamp: str | None = None) -> bytes:
+    stamp = f"Timestamp: {timestamp}\r\n" if timestamp else ""
+    return (f"Event: QueueParams\r\n{stamp}Queue: {name}\r\nStrategy: rrmemory\r\n"
+            f"ServiceLevel: 20\r\n\r\n").encode()
+
+
+NOISE = b"Event: Newexten\r\nTimestamp: 900.0\r\n\r\n"  # stored, never read
+
+
+@pytest.mark.parametrize("batch_size", [3, 100])
+def test_an_event_without_timestamp_is_dated_by_the_next_one_else_the_latest(
+    batch_size: int
+) -> None:
+    frames = [_queue_params("first", "100.0"), NOISE, NOISE,
+              _queue_params("by-next"), NOISE, _queue_params("second", "200.0"),
+              NOISE, _queue_params("by-latest"), NOISE]
+    items: list[FeedItem] = [ConnectionOpened("c", None, "file:t.ami"),
+                             ReceivedFrames("c", 1, None, frames),
+                             ConnectionClosed("c", None, "stopped")]
+    _, events = ingest(items, batch_size)
+    discovered = {state["name"]: state["at"] for topic, _, _, state in events
+                  if topic == "Queue.Discovered"}
+    assert discovered == {"first": 100.0, "by-next": 200.0, "second": 200.0,
+                          "by-latest": 200.0}
+
+
+def test_a_live_frame_without_timestamp_is_dated_by_its_receive_time() -> None:
+    items: list[FeedItem] = [ConnectionOpened("c", 50.0, "pbx:5038"),
+                             ReceivedFrame("c", 1, 150.0, _queue_params("live")),
+                             ReceivedFrame("c", 2, 151.0, _queue_params("stamped", "120.0")),
+                             ConnectionClosed("c", 152.0, "stopped")]
+    _, events = ingest(items, 10)
+    discovered = {state["name"]: state["at"] for topic, _, _, state in events
+                  if topic == "Queue.Discovered"}
+    assert discovered == {"live": 150.0, "stamped": 120.0}
+
+
+def test_frames_are_stored_as_the_domain_encodes_raw_bytes() -> None:
+    raw = b"Event: Newchannel\r\nCallerIDName: \xff\xfeJos\xe9\r\n\r\n"
+    assert raw.decode(RAW_ENCODING) == encode_raw(raw)
+    items: list[FeedItem] = [ConnectionOpened("c", None, "file:t.ami"),
+                             ReceivedFrames("c", 1, None, [raw, NOISE]),
+                             ConnectionClosed("c", None, "stopped")]
+    _, events = ingest(items, 10)
+    (chunk,) = [state for topic, _, _, state in events if topic == "FeedChunk.Recorded"]
+    assert [decode_raw(frame[2]) for frame in chunk["frames"]] == [raw, NOISE]
