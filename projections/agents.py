@@ -8,19 +8,17 @@ agree; the board adds hold, after-call work, AHT and outbound dials and connects
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from typing import Any
 
-from projections.live import AgentNow, CallNow, LiveFloor
-from projections.queue_stats import Outbound, StatsProjection, Visit
+from projections.live import AgentNow, CallNow
+from projections.queue_stats import Outbound, Visit
 from projections.stats_report import build_report
-from projections.topics import topics_of
 from projections.wallboard import (
     AGENT_STATES,
     BoardPolicy,
+    StatsAndFloor,
     business_day_start,
-    forget_old_days,
 )
 
 __all__ = ["AgentBoardProjection"]
@@ -50,27 +48,13 @@ def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-class AgentBoardProjection:
+class AgentBoardProjection(StatsAndFloor):
     """Folds domain events; ``view(now)`` gives the agent board as it stands at ``now``."""
 
     name = "agents"
 
     def __init__(self, policy: BoardPolicy | None = None) -> None:
-        self.policy = policy or BoardPolicy()
-        self.stats = StatsProjection()
-        self.floor = LiveFloor()
-        self.topics = topics_of(self.stats.handlers, self.floor.handlers)
-        self._next_prune = -math.inf
-
-    def apply(self, event: Any) -> None:
-        self.stats.apply(event)
-        self.floor.apply(event)
-        self._next_prune = forget_old_days(self.stats, event, self.policy,
-                                           self._next_prune, 0.0)
-
-    @property
-    def last_at(self) -> float | None:
-        return self.stats.last_at
+        super().__init__(policy, 0.0)
 
     # -- the board -------------------------------------------------------------------------
     def view(self, now: float) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -23,8 +23,8 @@ from projections.queue_stats import StatsProjection, Visit
 from projections.stats_report import DEFAULT_SERVICE_LEVEL_S, queue_figures
 from projections.topics import topics_of
 
-__all__ = ["AGENT_STATES", "BoardPolicy", "WallboardProjection", "business_day_start",
-           "forget_old_days"]
+__all__ = ["AGENT_STATES", "BoardPolicy", "StatsAndFloor", "WallboardProjection",
+           "business_day_start", "forget_old_days"]
 
 AGENT_STATES = ("available", "ringing", "on-call", "on-hold", "wrap-up", "paused",
                 "logged-out")
@@ -99,24 +99,59 @@ def _overlap(spans: Iterable[tuple[float, float]], since: float, until: float) -
     return sum(b - a for a, b in merged)
 
 
-class WallboardProjection:
+class StatsAndFloor:
+    """A queue-statistics fold and a live-floor fold fed together: one dispatch per event
+    type (handlers of both, looked up once per class), and old days forgotten."""
+
+    name = ""
+
+    def __init__(self, policy: BoardPolicy | None, keep_s: float) -> None:
+        self.policy = policy or BoardPolicy()
+        self.stats = StatsProjection()
+        self.floor = LiveFloor()
+        self.topics = topics_of(self.stats.handlers, self.floor.handlers)
+        self.keep_s = keep_s
+        self._next_prune = -math.inf
+        self._dispatch: dict[type, tuple[Callable[[Any], None], ...]] = {}
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_dispatch"] = {}  # bound methods: rebuilt on use
+        return state
+
+    def apply(self, event: Any) -> None:
+        kind = type(event)
+        handlers = self._dispatch.get(kind)
+        if handlers is None:
+            name = kind.__qualname__
+            handlers = self._dispatch[kind] = tuple(
+                h for h in (self.stats.handlers.get(name), self.floor.handlers.get(name))
+                if h is not None)
+        for handler in handlers:
+            handler(event)
+        at = getattr(event, "at", None)
+        if at is None:
+            return
+        stats = self.stats
+        if stats.last_at is None or at > stats.last_at:
+            stats.last_at = at
+        if at >= self._next_prune:
+            self._next_prune = forget_old_days(stats, event, self.policy, self._next_prune,
+                                               self.keep_s)
+
+    @property
+    def last_at(self) -> float | None:
+        return self.stats.last_at
+
+
+class WallboardProjection(StatsAndFloor):
     """Folds domain events; ``view(now)`` gives the board as it stands at ``now``."""
 
     name = "wallboard"
 
     def __init__(self, policy: BoardPolicy | None = None) -> None:
-        self.policy = policy or BoardPolicy()
-        self.stats = StatsProjection()
-        self.floor = LiveFloor()
-        self.topics = topics_of(self.stats.handlers, self.floor.handlers)
-        self._next_prune = -math.inf
-
-    def apply(self, event: Any) -> None:
-        self.stats.apply(event)
-        self.floor.apply(event)
-        self._next_prune = forget_old_days(self.stats, event, self.policy,
-                                           self._next_prune,
-                                           60 * max(self.policy.windows_min, default=0))
+        policy = policy or BoardPolicy()
+        super().__init__(policy, 60 * max(policy.windows_min, default=0))
 
     # -- figures ---------------------------------------------------------------------------
     def service_level_s(self, queue: str) -> int:
@@ -233,8 +268,5 @@ class WallboardProjection:
                         for m in self.policy.windows_min},
         }
 
-    @property
-    def last_at(self) -> float | None:
-        return self.stats.last_at
 
 
