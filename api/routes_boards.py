@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from api.auth import Principal, mask_view
 from api.deps import RuntimeDep, require
+from api.schemas import AgentsBoard, LiveCalls, QueueOut, QueuesOut, Wallboard
 
 __all__ = ["router"]
 
@@ -26,14 +27,16 @@ def _at(at: datetime | None) -> float | None:
     return at.timestamp()
 
 
-@router.get("/wallboard", summary="Queues, service level and agents by state")
+@router.get("/wallboard",
+            response_model=Wallboard, summary="Queues, service level and agents by state")
 def wallboard(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("wallboard"))],
               at: AtQuery = None) -> dict[str, Any]:
     view: dict[str, Any] = mask_view(runtime.view("wallboard", _at(at)), who.role)
     return view
 
 
-@router.get("/queues", summary="Per queue: live figures and today's figures")
+@router.get("/queues",
+            response_model=QueuesOut, summary="Per queue: live figures and today's figures")
 def queues(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("wallboard"))],
            at: AtQuery = None) -> dict[str, Any]:
     view = runtime.view("wallboard", _at(at))
@@ -42,7 +45,8 @@ def queues(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("wallb
         for name, live in view["now"]["queues"].items()}}
 
 
-@router.get("/queues/{name}", summary="One queue")
+@router.get("/queues/{name}",
+            response_model=QueueOut, summary="One queue")
 def queue(name: str, runtime: RuntimeDep,
           who: Annotated[Principal, Depends(require("wallboard"))],
           at: AtQuery = None) -> dict[str, Any]:
@@ -52,14 +56,16 @@ def queue(name: str, runtime: RuntimeDep,
     return found
 
 
-@router.get("/agents", summary="The agent board")
+@router.get("/agents",
+            response_model=AgentsBoard, summary="The agent board")
 def agents(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("agents"))],
            at: AtQuery = None) -> dict[str, Any]:
     view: dict[str, Any] = mask_view(runtime.view("agents", _at(at)), who.role)
     return view
 
 
-@router.get("/calls/live", summary="Live calls, ordered for a supervisor's attention")
+@router.get("/calls/live",
+            response_model=LiveCalls, summary="Live calls, ordered for a supervisor's attention")
 def live_calls(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("monitoring"))],
                at: AtQuery = None) -> dict[str, Any]:
     view: dict[str, Any] = mask_view(runtime.view("monitoring", _at(at)), who.role)

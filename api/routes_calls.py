@@ -13,6 +13,7 @@ from fastapi.responses import FileResponse
 from adapters.event_log import call_frames, log_page, positions_of
 from api.auth import Principal, mask_view
 from api.deps import RuntimeDep, require
+from api.schemas import EventsPage, Recordings, Timeline
 
 __all__ = ["router"]
 
@@ -36,7 +37,8 @@ def _uuid(text: str, what: str) -> UUID:
         raise HTTPException(422, f"bad {what} {text!r}: not a UUID") from None
 
 
-@router.get("/calls/{call_id}/timeline", summary="Every event of a call and the raw AMI "
+@router.get("/calls/{call_id}/timeline",
+            response_model=Timeline, summary="Every event of a call and the raw AMI "
             "frames behind them")
 def timeline(call_id: str, runtime: RuntimeDep,
              who: Annotated[Principal, Depends(require("timeline"))]) -> dict[str, Any]:
@@ -60,7 +62,8 @@ def timeline(call_id: str, runtime: RuntimeDep,
     return out
 
 
-@router.get("/recordings", summary="Recordings, newest first")
+@router.get("/recordings",
+            response_model=Recordings, summary="Recordings, newest first")
 def recordings(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("recordings"))],
                agent: str | None = None, queue: str | None = None,
                since: Annotated[datetime | None, Query(alias="from")] = None,
@@ -97,7 +100,8 @@ def audio(name: str, request: Request, runtime: RuntimeDep,
     return FileResponse(path, media_type="audio/wav", filename=name)
 
 
-@router.get("/events", summary="The event log for audits, page by page")
+@router.get("/events",
+            response_model=EventsPage, summary="The event log for audits, page by page")
 def events(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("events"))],
            after: Annotated[int, Query(ge=0, description="continue after this position")] = 0,
            limit: Annotated[int, Query(ge=1, le=1000)] = 100,

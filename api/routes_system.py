@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from api.auth import COOKIE, Principal, UserDirectory
 from api.deps import RuntimeDep, access, bearer_token, identify, require, role_allowed
 from api.push import Hub
+from api.schemas import Health, Me, Ready
 
 __all__ = ["router"]
 
@@ -41,17 +42,18 @@ def logout() -> Response:
     return response
 
 
-@router.get("/api/me", tags=["auth"])
+@router.get("/api/me", tags=["auth"], response_model=Me)
 def me(who: Annotated[Principal, Depends(identify)]) -> dict[str, str]:
     return {"name": who.name, "role": who.role}
 
 
-@router.get("/api/health", tags=["system"], summary="The process is up")
+@router.get("/api/health", tags=["system"], response_model=Health, summary="The process is up")
 def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/api/ready", tags=["system"], summary="Projections have caught up with the log")
+@router.get("/api/ready", tags=["system"], summary="Projections have caught up with the log",
+            response_model=Ready, responses={503: {"model": Ready}})
 def ready(runtime: RuntimeDep) -> Response:
     head = runtime.head()
     positions = runtime.positions()
