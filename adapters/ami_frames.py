@@ -7,6 +7,7 @@ is a separate step that never raises on bad data, it reports it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 __all__ = [
@@ -67,6 +68,42 @@ class FrameSplitter:
         frames, self._rest = parse_buffer(buffer, at_start=not self._started)
         self._started = True
         return frames
+
+    def feed_in_lists(self, data: bytes, size: int) -> Iterator[list[bytes]]:
+        """``feed``, as lists of at most ``size`` frames, each split only when asked for
+        (a capture read whole is not copied into frames all at once: each list is used
+        while its bytes are still in the cache). ``pending`` is right once the iterator
+        is exhausted."""
+        size = max(1, size)
+        buffer = self._rest + data if self._rest else data
+        if not self._started:
+            head = buffer[: len(BANNER_PREFIX)]
+            if not BANNER_PREFIX.startswith(head):
+                self._started = True  # no banner: a capture cut at the start
+            elif len(head) < len(BANNER_PREFIX) or b"\r\n" not in buffer:
+                self._rest = buffer  # wait for the whole banner line
+                return
+        frames: list[bytes] = []
+        pos = 0
+        if not self._started:  # the banner line is a frame of its own
+            pos = buffer.find(b"\r\n") + 2
+            frames.append(buffer[:pos])
+            self._started = True
+        find = buffer.find
+        while True:
+            for _ in range(size - len(frames)):
+                end = find(_END, pos)
+                if end < 0:
+                    break
+                frames.append(buffer[pos : end + 4])
+                pos = end + 4
+            if len(frames) < size:
+                break
+            yield frames
+            frames = []
+        self._rest = buffer[pos:]
+        if frames:
+            yield frames
 
     @property
     def pending(self) -> bytes:

@@ -2,7 +2,9 @@
 
 Several files are consecutive connections of one feed, in order. A capture has no
 receive clock, so frames carry ``received_at=None`` and the connection's open and close
-times are the first and last ``Timestamp`` in the file.
+times are the first and last ``Timestamp`` in the file. Frames are handed over a thousand
+at a time (``ReceivedFrames``; ingestion batches them as it would single frames), split
+from the file as they are asked for.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ from pathlib import Path
 from uuid import UUID, uuid5
 
 from adapters.ami_frames import FrameSplitter
-from adapters.feed_items import ConnectionClosed, ConnectionOpened, FeedItem, ReceivedFrame
+from adapters.feed_items import ConnectionClosed, ConnectionOpened, FeedItem, ReceivedFrames
 
 __all__ = ["CaptureError", "capture_connection_id", "capture_items"]
 
 _CAPTURE_NS = UUID("0b7f8a3e-5d1c-4c8e-9a42-6e2f1d3c5b7a")
 _TIMESTAMP = re.compile(rb"\r\nTimestamp: (\d+(?:\.\d+)?)\r\n")
+FRAMES_PER_ITEM = 1000
 
 
 class CaptureError(ValueError):
@@ -57,7 +60,9 @@ def capture_items(paths: list[Path]) -> Iterator[FeedItem]:
         first, last = _first_last_timestamp(data)
         yield ConnectionOpened(connection_id, first, f"file:{path.name}")
         splitter = FrameSplitter()
-        for seq, raw in enumerate(splitter.feed(data), start=1):
-            yield ReceivedFrame(connection_id, seq, None, raw)
+        seq = 1
+        for frames in splitter.feed_in_lists(data, FRAMES_PER_ITEM):
+            yield ReceivedFrames(connection_id, seq, None, frames)
+            seq += len(frames)
         reason = "stopped" if index == len(paths) - 1 else "capture segment ended"
         yield ConnectionClosed(connection_id, last, reason, splitter.pending)

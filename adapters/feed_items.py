@@ -1,14 +1,17 @@
 """What a feed source (a live AMI connection or a capture file) hands to ingestion.
 
 Sources put these on a queue (live) or yield them (files) in receive order. Ingestion
-stores every ``ReceivedFrame`` verbatim before interpreting it.
+stores every frame (``ReceivedFrame``, or each of a ``ReceivedFrames``) verbatim before
+interpreting it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["ConnectionClosed", "ConnectionOpened", "FeedItem", "ReceivedFrame"]
+__all__ = ["ConnectionClosed", "ConnectionOpened", "FeedItem", "ReceivedFrame",
+           "ReceivedFrames"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,18 @@ class ReceivedFrame:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceivedFrames:
+    """Consecutive frames of one connection handed over together (a capture file's, a
+    thousand at a time): ``raws[i]`` is frame ``first_seq + i``. The same as one
+    ``ReceivedFrame`` per frame, without an object per frame."""
+
+    connection_id: str
+    first_seq: int  # receive sequence number of raws[0]
+    received_at: float | None  # of every frame; None when a capture file has no clock
+    raws: Sequence[bytes]  # each verbatim, terminator included
+
+
+@dataclass(frozen=True, slots=True)
 class ConnectionClosed:
     """The connection ended: cleanly (``reason='stopped'``) or not."""
 
@@ -40,4 +55,4 @@ class ConnectionClosed:
     pending: bytes = b""  # bytes of a frame cut off by the close, kept for the log
 
 
-FeedItem = ConnectionOpened | ReceivedFrame | ConnectionClosed
+FeedItem = ConnectionOpened | ReceivedFrame | ReceivedFrames | ConnectionClosed

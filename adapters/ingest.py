@@ -12,14 +12,22 @@ from __future__ import annotations
 
 import logging
 import queue
+import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import compress, repeat
 
-from adapters.ami_frames import MalformedFrame, Message, parse_frame
+from adapters.ami_frames import BANNER_PREFIX, MalformedFrame, Message, parse_frame
 from adapters.application import CallCenter, StoreUnit
-from adapters.feed_items import ConnectionClosed, ConnectionOpened, FeedItem, ReceivedFrame
+from adapters.feed_items import (
+    ConnectionClosed,
+    ConnectionOpened,
+    FeedItem,
+    ReceivedFrame,
+    ReceivedFrames,
+)
 from adapters.translation import KEPT_EVENTS, KEPT_VARIABLES, SnapshotCollector, translate
 from domain.errors import CallboardError
 from domain.feed import Feed, FeedChunk, FrameRecord, encode_raw
@@ -43,22 +51,34 @@ class IngestReport:
     connections: list[str] = field(default_factory=list)
 
 
-_KEPT_VARSETS = tuple(f"\r\nVariable: {v}\r\n".encode() for v in KEPT_VARIABLES)
+# What is worth parsing is decided on the bytes, before any parsing: most frames of an
+# unfiltered feed are noise that is only stored (``Newexten``, ``VarSet`` of other
+# variables, ...).
+RAW_ENCODING = "latin-1"  # domain.feed.encode_raw: one code point per byte, lossless
+_EVENT = b"Event: "
+_VARSET = b"VarSet"
+_KEPT_NAMES = frozenset(name.encode() for name in KEPT_EVENTS if name != "VarSet")
+_KEPT_VARSET = re.compile(b"\r\nVariable: (?:%s)\r\n" % b"|".join(
+    re.escape(v.encode()) for v in sorted(KEPT_VARIABLES))).search
 
 
-def _wanted(name: str, raw: bytes) -> bool:
-    """Worth parsing: a translated event; of ``VarSet`` only the variables we keep
-    (checked on the bytes: most frames of an unfiltered feed are other ``VarSet``s)."""
-    if name == "VarSet":
-        return any(v in raw for v in _KEPT_VARSETS)
-    return name in KEPT_EVENTS
-
-
-def _event_name(raw: bytes) -> str | None:
-    if raw.startswith(b"Event: "):
-        end = raw.find(b"\r\n")
-        return raw[7:end].decode("latin-1") if end > 0 else None
-    return None
+def _worth_parsing(raws: Sequence[bytes]) -> list[int]:
+    """Indexes of the frames to parse: the events translation reads (of ``VarSet`` only
+    the variables we keep) and whatever is not an ``Event: Name`` frame (responses, the
+    banner, garbage: parsing tells which)."""
+    chosen: list[int] = []
+    choose, event, kept, varset, kept_varset = (
+        chosen.append, _EVENT, _KEPT_NAMES, _VARSET, _KEPT_VARSET)  # locals: once a frame
+    for i, raw in enumerate(raws):
+        if raw.startswith(event):
+            end = raw.find(b"\r\n", 7)
+            if end > 0:
+                name = raw[7:end]
+                if name in kept or (name == varset and kept_varset(raw)):
+                    choose(i)
+                continue
+        choose(i)
+    return chosen
 
 
 def _timestamp(m: Message) -> float | None:
@@ -70,6 +90,17 @@ def _timestamp(m: Message) -> float | None:
         except ValueError:
             return None
     return None
+
+
+class _Pending:
+    """The frames of one connection waiting for the next batch, as parallel lists."""
+
+    __slots__ = ("raws", "received", "seqs")
+
+    def __init__(self) -> None:
+        self.seqs: list[int] = []
+        self.received: list[float | None] = []
+        self.raws: list[bytes] = []
 
 
 class Ingestor:
@@ -87,14 +118,15 @@ class Ingestor:
         self._snapshots = SnapshotCollector()
         self._clock: float | None = None  # latest event time seen: for frames without one
         self._previous: tuple[str, float | None] | None = None  # (connection, last time)
-        self._pending: list[ReceivedFrame] = []
+        self._pending: dict[str, _Pending] = {}  # by connection, in order of arrival
+        self._count = 0  # frames pending
 
     # -- driving -------------------------------------------------------------------------
     def ingest(self, items: Iterable[FeedItem]) -> IngestReport:
         """Ingest a finite sequence of feed items (capture files), batching by count."""
         for item in items:
             self.accept(item)
-            if len(self._pending) >= self.batch_size:
+            if self._count >= self.batch_size:
                 self.flush()
         self.flush()
         return self.report
@@ -112,7 +144,7 @@ class Ingestor:
                 continue
             self.accept(item)
             deadline = time.monotonic() + self.max_delay_s
-            while len(self._pending) < self.batch_size:
+            while self._count < self.batch_size:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
@@ -123,15 +155,45 @@ class Ingestor:
             self.flush()
 
     def accept(self, item: FeedItem) -> None:
+        """Take one item. Frames wait for ``flush``; of a ``ReceivedFrames`` every
+        ``batch_size`` frames are flushed as they fill a batch, the rest waits."""
         if isinstance(item, ReceivedFrame):
             self.report.frames_received += 1
-            self._pending.append(item)
+            pending = self._pending_of(item.connection_id)
+            pending.seqs.append(item.seq)
+            pending.received.append(item.received_at)
+            pending.raws.append(item.raw)
+            self._count += 1
+        elif isinstance(item, ReceivedFrames):
+            self._accept_frames(item)
         elif isinstance(item, ConnectionOpened):
             self.flush()
             self._open(item)
         else:
             self.flush()
             self._close(item)
+
+    def _pending_of(self, connection_id: str) -> _Pending:
+        pending = self._pending.get(connection_id)
+        if pending is None:
+            pending = self._pending[connection_id] = _Pending()
+        return pending
+
+    def _accept_frames(self, item: ReceivedFrames) -> None:
+        """As one ``ReceivedFrame`` per frame, each followed by ``ingest``'s check for a
+        full batch, so the batches (and the chunks stored) are the same."""
+        raws, total, pos = item.raws, len(item.raws), 0
+        while pos < total:
+            end = min(total, pos + max(1, self.batch_size - self._count))
+            pending = self._pending_of(item.connection_id)
+            pending.seqs.extend(range(item.first_seq + pos, item.first_seq + end))
+            pending.received.extend(repeat(item.received_at, end - pos))
+            pending.raws.extend(raws[pos:end])
+            self._count += end - pos
+            self.report.frames_received += end - pos
+            pos = end
+            if pos < total and self._count >= self.batch_size:
+                self.flush()
 
     # -- connections ---------------------------------------------------------------------
     def _feed(self, connection_id: str) -> Feed:
@@ -180,84 +242,96 @@ class Ingestor:
 
     # -- batches -------------------------------------------------------------------------
     def flush(self) -> None:
-        if not self._pending:
+        if not self._count:
             return
-        frames, self._pending = self._pending, []
-        by_connection: dict[str, list[ReceivedFrame]] = {}
-        for frame in frames:
-            by_connection.setdefault(frame.connection_id, []).append(frame)
-        for connection_id, group in by_connection.items():
-            self._store_batch(self._feed(connection_id), group)
+        pending, self._pending, self._count = self._pending, {}, 0
+        for connection_id, frames in pending.items():
+            self._store_batch(connection_id, self._feed(connection_id), frames)
 
-    def _store_batch(self, feed: Feed, frames: list[ReceivedFrame]) -> None:
-        fresh = [f for f in frames if not feed.has(f.seq)]
-        self.report.frames_skipped_duplicate += len(frames) - len(fresh)
-        if not fresh:
-            return
-        parsed = [self._parse(f) for f in fresh]
-        records: list[FrameRecord] = []
-        for frame, (_, status) in zip(fresh, parsed, strict=True):
-            records.append([frame.seq, frame.received_at, encode_raw(frame.raw), status])
-        times = self._event_times(fresh, parsed)
-        for frame, (message, _), at in zip(fresh, parsed, times, strict=True):
-            if message is not None:
-                self._apply(frame, message, at)
-        chunk = FeedChunk(feed.connection_id, fresh[0].seq, records)
-        feed.store_frames(fresh[0].seq, fresh[-1].seq, str(chunk.id))
+    def _store_batch(self, connection_id: str, feed: Feed, frames: _Pending) -> None:
+        seqs, received, raws = frames.seqs, frames.received, frames.raws
+        if feed.has(min(seqs)):  # some already stored (``has`` is a high-water mark)
+            fresh = [not feed.has(seq) for seq in seqs]
+            seqs = list(compress(seqs, fresh))
+            received = list(compress(received, fresh))
+            raws = list(compress(raws, fresh))
+            self.report.frames_skipped_duplicate += len(fresh) - len(seqs)
+            if not seqs:
+                return
+        # [seq, received_at, encode_raw(raw), status], built in C (no Python call a frame)
+        texts = map(bytes.decode, raws, repeat(RAW_ENCODING))
+        records: list[FrameRecord] = list(map(list, zip(seqs, received, texts, repeat("ok"))))
+        messages: list[tuple[int, Message]] = []
+        for i in _worth_parsing(raws):
+            raw = raws[i]
+            if seqs[i] == 1 and raw.startswith(BANNER_PREFIX):
+                continue
+            try:
+                messages.append((i, parse_frame(raw)))
+            except MalformedFrame as error:
+                self.report.frames_rejected += 1
+                log.warning("rejected AMI frame seq=%d of %s (%s); raw bytes: %r", seqs[i],
+                            connection_id, error.reason, raw)
+                records[i][3] = f"rejected: {error.reason}"
+        times = self._event_times(received, messages)
+        for (i, message), at in zip(messages, times, strict=True):
+            self._apply(connection_id, seqs[i], raws[i], message, at)
+        chunk = FeedChunk(feed.connection_id, seqs[0], records)
+        feed.store_frames(seqs[0], seqs[-1], str(chunk.id))
         try:
             self.report.events_stored += self.unit.save(chunk, feed)
         except Exception:
             self.unit.discard()
             self._feeds.pop(feed.connection_id, None)
             raise
-        self.report.frames_stored += len(fresh)
+        self.report.frames_stored += len(seqs)
         self.report.batches += 1
 
-    def _parse(self, frame: ReceivedFrame) -> tuple[Message | None, str]:
-        name = _event_name(frame.raw)
-        if name is not None and not _wanted(name, frame.raw):
-            return None, "ok"  # stored verbatim, not interpreted (noise such as Newexten)
-        if frame.seq == 1 and frame.raw.startswith(b"Asterisk Call Manager/"):
-            return None, "ok"
-        try:
-            return parse_frame(frame.raw), "ok"
-        except MalformedFrame as error:
-            self.report.frames_rejected += 1
-            log.warning("rejected AMI frame seq=%d of %s (%s); raw bytes: %r", frame.seq,
-                        frame.connection_id, error.reason, frame.raw)
-            return None, f"rejected: {error.reason}"
+    def _event_times(self, received: list[float | None],
+                     messages: list[tuple[int, Message]]) -> list[float]:
+        """Each message's event time: the ``Timestamp`` header; else the receive time;
+        else (a capture has no receive clock) the next ``Timestamp`` in the batch, else
+        the latest seen. ``FullyBooted`` and snapshot items carry no ``Timestamp``: dating
+        them by the next event rather than the previous one keeps a quiet stretch from
+        ageing them. Every frame's time counts towards the latest seen."""
+        if self._clock is not None and received.count(None) == len(received):
+            # Frames not parsed have no Timestamp and here no receive time either: dated
+            # by a later Timestamp or by the latest seen, they cannot move it. Skip them.
+            return self._date([_timestamp(m) for _, m in messages], [None] * len(messages))
+        stamps: list[float | None] = [None] * len(received)
+        for i, message in messages:
+            stamps[i] = _timestamp(message)
+        times = self._date(stamps, received)
+        return [times[i] for i, _ in messages]
 
-    def _event_times(self, frames: list[ReceivedFrame],
-                     parsed: list[tuple[Message | None, str]]) -> list[float]:
-        """Event time: the ``Timestamp`` header; else the receive time; else (a capture
-        has no receive clock) the next ``Timestamp`` in the batch, else the latest seen.
-        ``FullyBooted`` and snapshot items carry no ``Timestamp``: dating them by the next
-        event rather than the previous one keeps a quiet stretch from ageing them."""
-        stamps = [_timestamp(m) if m is not None else None for m, _ in parsed]
+    def _date(self, stamps: list[float | None], received: list[float | None]) -> list[float]:
         following: float | None = None
         ahead: list[float | None] = [None] * len(stamps)
         for i in range(len(stamps) - 1, -1, -1):
             ahead[i] = following
             following = stamps[i] if stamps[i] is not None else following
+        clock = self._clock
         times: list[float] = []
-        for frame, stamp, later in zip(frames, stamps, ahead, strict=True):
-            at = stamp if stamp is not None else frame.received_at
+        for stamp, at_receipt, later in zip(stamps, received, ahead, strict=True):
+            at = stamp if stamp is not None else at_receipt
             if at is None:
-                at = later if later is not None else (self._clock or 0.0)
-            if self._clock is None or at > self._clock:
-                self._clock = at
+                at = later if later is not None else (clock or 0.0)
+            if clock is None or at > clock:
+                clock = at
             times.append(at)
+        self._clock = clock
         return times
 
-    def _apply(self, frame: ReceivedFrame, message: Message, at: float) -> None:
+    def _apply(self, connection_id: str, seq: int, raw: bytes, message: Message,
+               at: float) -> None:
         try:
             for command in translate(message, at, self._snapshots):
                 self.handler.handle(command)
         except CallboardError as error:
             self.report.translation_errors += 1
             log.warning("AMI frame seq=%d of %s refused by the domain: %s; raw bytes: %r",
-                        frame.seq, frame.connection_id, error, frame.raw)
+                        seq, connection_id, error, raw)
         except Exception:
             self.report.translation_errors += 1
             log.exception("AMI frame seq=%d of %s could not be translated; raw bytes: %r",
-                          frame.seq, frame.connection_id, frame.raw)
+                          seq, connection_id, raw)
