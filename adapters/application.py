@@ -6,7 +6,7 @@ import heapq
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
@@ -53,6 +53,7 @@ class StoreUnit:
         self._queues: dict[str, Queue | None] = {}
         self._pbx: Pbx | None = None
         self._ended_cache_size = ended_cache_size
+        self._started: set[UUID] = set()
         self._warm_up()
 
     # -- start-up ------------------------------------------------------------------------
@@ -68,6 +69,7 @@ class StoreUnit:
                 agents.add(n.originator_id)
             else:
                 ended.add(n.originator_id)
+        self._started = started  # every call ever started: others need no store lookup
         for aggregate_id in started - ended:
             call = self.find(Call, aggregate_id)
             if call is not None:
@@ -105,11 +107,13 @@ class StoreUnit:
         if linkedid in self._calls:
             self._calls.move_to_end(linkedid)
             return self._touch(self._calls[linkedid])
-        call = self.find(Call, call_id(linkedid))
+        key = call_id(linkedid)
+        call = self.find(Call, key) if key in self._started else None
         self._remember_call(linkedid, call)
         return self._touch(call)
 
     def add_call(self, call: Call) -> None:
+        self._started.add(call.id)
         self._remember_call(call.linkedid, call)
         self._touch(call)
 
@@ -174,7 +178,7 @@ class StoreUnit:
         head = [e for aggregate in first for e in aggregate.collect_events()]
         merged = heapq.merge(*(a.collect_events() for a in touched),
                              key=lambda e: e.timestamp)
-        recordings = self.app.save(*head, *merged)
+        recordings = self.app.save(_Batch([*head, *merged]))
         for linkedid in [k for k, v in self._open.items() if v.ended]:
             del self._open[linkedid]
         return len(recordings)
@@ -188,6 +192,20 @@ class StoreUnit:
         self._queues.clear()
         self._pbx = None
         self._warm_up()
+
+
+class _Batch:
+    """One batch's events, in the order to store them, handed to ``Application.save`` as
+    one object that collects events (saving the events one by one would run the
+    library's runtime protocol check on each)."""
+
+    def __init__(self, events: list[Any]) -> None:
+        self.id = uuid4()
+        self.version = 0  # the aggregate protocol's; nothing reads it
+        self._events = events
+
+    def collect_events(self) -> list[Any]:
+        return self._events
 
 
 def read_events(app: CallCenter, topics: Iterable[str] = (), *, stop: int | None = None,

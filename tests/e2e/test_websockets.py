@@ -69,13 +69,14 @@ def rss_mb() -> float:
 
 @pytest.mark.slow
 def test_two_hundred_clients_get_updates_and_a_stalled_one_holds_up_nothing(
-    sqlite_store: str,
+    sqlite_store: str, request: pytest.FixtureRequest
 ) -> None:
     with running_server(sqlite_store, SCENARIOS["basic-day"], speed=8.0) as server:
         assert server.pbx is not None
         server.wait_position(1)
         hub = server.runtime_hubs["wallboard"]
         stalled = stalled_client(server, "wallboard")
+        request.addfinalizer(stalled.close)
         time.sleep(3.0)  # long enough for its socket buffers to fill
         memory_before = rss_mb()
         frames_before = server.runtime.ingestor.report.frames_received
@@ -96,7 +97,7 @@ def test_two_hundred_clients_get_updates_and_a_stalled_one_holds_up_nothing(
         for arrivals in results:
             assert len(arrivals) >= 3
             gaps = [b - a for a, b in itertools.pairwise(arrivals[1:])]  # after the snapshot
-            assert min(gaps, default=1.0) >= 0.2
+            assert min(gaps, default=1.0) >= 0.15  # 250 ms apart, less delivery jitter
             assert max(gaps, default=0.0) < 2.0
         # ingestion kept up with the PBX the whole time
         assert sent_after - sent_before > 100
@@ -109,7 +110,6 @@ def test_two_hundred_clients_get_updates_and_a_stalled_one_holds_up_nothing(
         assert stuck.sent == sent and stuck.skipped > 0, (stuck.sent, stuck.skipped)
         assert stuck.slot is not None and len(stuck.slot) < 200_000
         assert rss_mb() - memory_before < 150
-        stalled.close()
 
 
 async def first_with_calls(url: str, timeout: float = 30.0) -> dict[str, Any]:
