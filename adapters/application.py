@@ -34,8 +34,9 @@ class CallCenter(Application[UUID]):
     name = "CallCenter"
 
 
-def open_app(store_url: str, *, compress: bool = True) -> CallCenter:
-    return CallCenter(env=store_env(store_url, compress=compress))
+def open_app(store_url: str, *, compress: bool = True, cipher_key: str | None = None
+             ) -> CallCenter:
+    return CallCenter(env=store_env(store_url, compress=compress, cipher_key=cipher_key))
 
 
 class StoreUnit:

@@ -30,7 +30,8 @@ from psycopg.sql import SQL, Identifier
 
 from adapters.store import store_env
 
-__all__ = ["BUCKET_S", "SavedView", "ViewRecorder", "open_view_recorder", "view_db_path"]
+__all__ = ["BUCKET_S", "SavedView", "SealedViewRecorder", "ViewRecorder", "open_view_recorder",
+           "view_db_path"]
 
 BUCKET_S = 60
 
@@ -207,12 +208,53 @@ class MemoryViewRecorder:
         pass
 
 
+class SealedViewRecorder:
+    """Encrypts a view's saved state with the store's cipher (views hold customer numbers
+    too); everything else passes through."""
+
+    def __init__(self, inner: ViewRecorder, cipher_key: str) -> None:
+        from eventsourcing.cryptography import AESCipher
+
+        self.inner = inner
+        self.cipher = AESCipher(Environment(env={"CIPHER_KEY": cipher_key}))
+
+    def load(self) -> SavedView | None:
+        saved = self.inner.load()
+        if saved is None:
+            return None
+        return SavedView(saved.position, saved.version, self.cipher.decrypt(saved.state),
+                         saved.last_at)
+
+    def commit(self, tracking: Tracking, version: str, state: bytes, last_at: float | None,
+               index: dict[int, int]) -> None:
+        self.inner.commit(tracking, version, self.cipher.encrypt(state), last_at, index)
+
+    def drop(self) -> None:
+        self.inner.drop()
+
+    def position(self, application_name: str) -> int:
+        return self.inner.position(application_name)
+
+    def index_stop(self, at: float) -> int | None:
+        return self.inner.index_stop(at)
+
+    def close(self) -> None:
+        self.inner.close()
+
+
 _MEMORY: dict[tuple[str, str], MemoryViewRecorder] = {}
 
 
-def open_view_recorder(store_url: str, name: str, *, create_table: bool = True) -> ViewRecorder:
+def open_view_recorder(store_url: str, name: str, *, create_table: bool = True,
+                       cipher_key: str | None = None) -> ViewRecorder:
     """The view recorder of projection ``name`` for the store at ``store_url``
-    (``create_table=False``: only read tables some process has made)."""
+    (``create_table=False``: only read tables some process has made; ``cipher_key``:
+    the saved state is encrypted)."""
+    inner = _open_view_recorder(store_url, name, create_table)
+    return SealedViewRecorder(inner, cipher_key) if cipher_key else inner
+
+
+def _open_view_recorder(store_url: str, name: str, create_table: bool) -> ViewRecorder:
     env = store_env(store_url)
     if not create_table:
         env["CREATE_TABLE"] = "false"

@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, unquote, urlparse
 
 from platformdirs import user_data_dir
 
-__all__ = ["StoreUrlError", "default_store_url", "store_env"]
+__all__ = ["CIPHER_TOPIC", "StoreUrlError", "default_store_url", "new_cipher_key", "store_env"]
 
 
 class StoreUrlError(ValueError):
@@ -24,13 +24,29 @@ def default_store_url() -> str:
     return f"sqlite:///{data / 'callboard.db'}"
 
 
-def store_env(url: str, *, compress: bool = True) -> dict[str, str]:
+CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
+
+
+def new_cipher_key() -> str:
+    """A fresh AES-256 key, base64, for ``CALLBOARD_CIPHER_KEY``."""
+    from eventsourcing.cryptography import AESCipher
+
+    return AESCipher.create_key(32)
+
+
+def store_env(url: str, *, compress: bool = True, cipher_key: str | None = None
+              ) -> dict[str, str]:
     """``sqlite:///path``, ``sqlite:///:memory:``, ``memory://`` or
-    ``postgresql://user[:password]@host[:port]/db[?schema=name]`` -> eventsourcing env."""
+    ``postgresql://user[:password]@host[:port]/db[?schema=name]`` -> eventsourcing env.
+    With ``cipher_key`` every stored event is encrypted (AES-GCM, eventsourcing's cipher)
+    after compression: customer numbers and the raw AMI frames never reach the disk in
+    clear."""
     parsed = urlparse(url)
     env: dict[str, str] = {"TRANSCODER_TOPIC": "adapters.transcoder:OrjsonTranscoder"}
     if compress:
         env["COMPRESSOR_TOPIC"] = "adapters.transcoder:FastZlibCompressor"
+    if cipher_key:
+        env.update(CIPHER_TOPIC=CIPHER_TOPIC, CIPHER_KEY=cipher_key)
     if parsed.scheme == "memory":
         env["PERSISTENCE_MODULE"] = "eventsourcing.popo"
     elif parsed.scheme == "sqlite":

@@ -41,11 +41,12 @@ def fold_factory(name: str, policy: BoardPolicy) -> Callable[[], Fold]:
 
 def open_projection(app: CallCenter, store_url: str, name: str, settings: BoardSettings, *,
                     page: int = 1000, checkpoint_events: int = 200_000,
-                    read_only: bool = False) -> TrackedProjection:
+                    read_only: bool = False, cipher_key: str | None = None
+                    ) -> TrackedProjection:
     """``name``'s fold with its saved state and position, ready to catch up."""
     policy = board_policy(settings)
     version = f"{VERSION}:{policy!r}"
-    return TrackedProjection(app, open_view_recorder(store_url, name),
+    return TrackedProjection(app, open_view_recorder(store_url, name, cipher_key=cipher_key),
                              fold_factory(name, policy), version,
                              page=page, checkpoint_s=settings.checkpoint_s,
                              checkpoint_events=checkpoint_events, read_only=read_only)

@@ -17,7 +17,7 @@ from typing import Any
 from adapters.application import open_app, read_events
 from adapters.capture import CaptureError, capture_items
 from adapters.ingest import Ingestor
-from adapters.store import StoreUrlError, default_store_url
+from adapters.store import StoreUrlError, default_store_url, new_cipher_key
 from api.cli_boards import add_board_commands, run_board_command
 from api.cli_server import add_server_commands, run_server_command
 from api.settings import AmiSettings, BoardSettings, Settings
@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="print JSON")
     add_board_commands(sub, with_store, _instant)
     add_server_commands(sub, with_store)
+    key = sub.add_parser("key", help="encryption at rest")
+    key.add_argument("action", choices=["new"], help="print a new AES-256 key for "
+                     "CALLBOARD_CIPHER_KEY")
     return parser
 
 
@@ -77,7 +80,8 @@ def _store_url(args: argparse.Namespace, settings: Settings) -> str:
 
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
-    app = open_app(_store_url(args, settings), compress=settings.compress)
+    app = open_app(_store_url(args, settings), compress=settings.compress,
+                   cipher_key=settings.key())
     ingestor = Ingestor(app, batch_size=settings.batch_size)
     try:
         report = ingestor.ingest(capture_items(args.files))
@@ -119,8 +123,9 @@ def cmd_listen(args: argparse.Namespace, settings: Settings, ami: AmiSettings) -
 
 
 def stats_figures(store_url: str, since: float | None = None,
-                  until: float | None = None) -> dict[str, Any]:
-    app = open_app(store_url)
+                  until: float | None = None, cipher_key: str | None = None
+                  ) -> dict[str, Any]:
+    app = open_app(store_url, cipher_key=cipher_key)
     try:
         projection = StatsProjection()
         for event in read_events(app, TOPICS):
@@ -146,7 +151,8 @@ def _print_table(figures: dict[str, Any]) -> None:
 
 
 def cmd_stats(args: argparse.Namespace, settings: Settings) -> int:
-    figures = stats_figures(_store_url(args, settings), args.since, args.until)
+    figures = stats_figures(_store_url(args, settings), args.since, args.until,
+                            settings.key())
     if args.json:
         print(json.dumps(figures, indent=2, sort_keys=True))
     else:
@@ -159,6 +165,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = Settings()
+    if args.command == "key":
+        print(new_cipher_key())
+        return 0
+    if settings.production and settings.cipher_key is None:
+        print("callboard: CALLBOARD_PRODUCTION is set but CALLBOARD_CIPHER_KEY is not: "
+              "refusing to run without encryption at rest (make one: callboard key new)",
+              file=sys.stderr)
+        return 2
     try:
         if args.command == "ingest":
             return cmd_ingest(args, settings)
@@ -169,7 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in ("serve", "demo", "user"):
             return run_server_command(args, args.store or settings.store_url, settings,
                                       default_store_url)
-        return run_board_command(args, _store_url(args, settings), BoardSettings())
+        return run_board_command(args, _store_url(args, settings), BoardSettings(),
+                                 settings.key())
     except StoreUrlError as error:
         print(f"callboard: {error}", file=sys.stderr)
         return 2

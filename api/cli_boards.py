@@ -54,17 +54,19 @@ def _bar(name: str, quiet: bool) -> tuple[Callable[[int, int, int], None], Calla
     return progress, bar.close
 
 
-def cmd_fold(args: argparse.Namespace, store_url: str, settings: BoardSettings) -> int:
+def cmd_fold(args: argparse.Namespace, store_url: str, settings: BoardSettings,
+             cipher_key: str | None = None) -> int:
     unknown = [n for n in args.names if n not in NAMES]
     if unknown:
         print(f"callboard {args.command}: no projection named {', '.join(unknown)} "
               f"(there are {', '.join(NAMES)})", file=sys.stderr)
         return 2
-    app = open_app(store_url)
+    app = open_app(store_url, cipher_key=cipher_key)
     try:
         for name in args.names or NAMES:
             projection = open_projection(app, store_url, name, settings, page=args.page,
-                                         checkpoint_events=args.checkpoint_events)
+                                         checkpoint_events=args.checkpoint_events,
+                                         cipher_key=cipher_key)
             progress, done = _bar(name, args.quiet)
             started = time.monotonic()
             try:
@@ -85,15 +87,16 @@ def cmd_fold(args: argparse.Namespace, store_url: str, settings: BoardSettings) 
 
 
 def board_view(store_url: str, name: str, settings: BoardSettings,
-               at: float | None = None, now: float | None = None) -> dict[str, Any]:
+               at: float | None = None, now: float | None = None,
+               cipher_key: str | None = None) -> dict[str, Any]:
     """The board now (its saved state caught up in memory) or as it stood at ``at``."""
-    app = open_app(store_url)
-    recorder = open_view_recorder(store_url, name)
+    app = open_app(store_url, cipher_key=cipher_key)
+    recorder = open_view_recorder(store_url, name, cipher_key=cipher_key)
     try:
         if at is not None:
             return as_of(app, recorder, fold_factory(name, board_policy(settings)), at)
         projection: TrackedProjection = open_projection(app, store_url, name, settings,
-                                                        read_only=True)
+                                                        read_only=True, cipher_key=cipher_key)
         projection.catch_up()
         return projection.view(time.time() if now is None else now)
     finally:
@@ -102,10 +105,10 @@ def board_view(store_url: str, name: str, settings: BoardSettings,
 
 
 def run_board_command(args: argparse.Namespace, store_url: str,
-                      settings: BoardSettings) -> int:
+                      settings: BoardSettings, cipher_key: str | None = None) -> int:
     if args.command in ("rebuild", "project"):
-        return cmd_fold(args, store_url, settings)
-    view = board_view(store_url, args.command, settings, args.at)
+        return cmd_fold(args, store_url, settings, cipher_key)
+    view = board_view(store_url, args.command, settings, args.at, cipher_key=cipher_key)
     if args.json:
         print(json.dumps(view, indent=2, sort_keys=True, default=str))
     else:

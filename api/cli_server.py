@@ -111,8 +111,8 @@ def cmd_demo(args: argparse.Namespace, store_url: str | None, settings: Settings
         pbx.stop()
 
 
-def cmd_user(args: argparse.Namespace, store_url: str) -> int:
-    app = open_app(store_url)
+def cmd_user(args: argparse.Namespace, store_url: str, settings: Settings) -> int:
+    app = open_app(store_url, cipher_key=settings.key())
     try:
         token = UserDirectory(app).add(args.name, args.role, by=args.by)
     except ValueError as error:
@@ -131,4 +131,4 @@ def run_server_command(args: argparse.Namespace, store_url: str | None,
     store = store_url or default_store()
     if args.command == "serve":
         return cmd_serve(args, store, settings)
-    return cmd_user(args, store)
+    return cmd_user(args, store, settings)

@@ -52,9 +52,11 @@ class Runtime:
         self.store_url, self.settings, self.boards = store_url, settings, boards
         self.clock, self.poll_s = clock, poll_s
         self.items: queue.Queue[FeedItem] = queue.Queue()
-        self.app: CallCenter = open_app(store_url, compress=settings.compress)
+        self.app: CallCenter = open_app(store_url, compress=settings.compress,
+                                        cipher_key=settings.key())
         self.projections: dict[str, TrackedProjection] = {
-            name: open_projection(self.app, store_url, name, boards) for name in NAMES}
+            name: open_projection(self.app, store_url, name, boards, cipher_key=settings.key())
+            for name in NAMES}
         self.stop_event = threading.Event()
         self.wakes = {name: threading.Event() for name in self.projections}
         self.ingestor = _WakingIngestor(self.app, self.wake_all, batch_size=settings.batch_size,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import time
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["AmiSettings", "BoardSettings", "ServerSettings", "Settings"]
@@ -36,6 +36,13 @@ class Settings(BaseSettings):
     batch_delay_ms: float = 5.0
     recordings_dir: Path | None = Field(
         default=None, description="where the PBX's MixMonitor files are (by file name)")
+    cipher_key: SecretStr | None = Field(
+        default=None, description="AES key (base64; `callboard key new`): encrypts every "
+        "stored event and view at rest")
+    production: bool = Field(default=False, description="refuse to run without a cipher key")
+
+    def key(self) -> str | None:
+        return self.cipher_key.get_secret_value() if self.cipher_key else None
 
 
 class BoardSettings(BaseSettings):
