@@ -8,9 +8,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
 from uuid import UUID, uuid4
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, Notification, Recording
 
+from adapters.audit import Sealer
 from adapters.store import store_env
 from domain.agent import Agent
 from domain.call import Call
@@ -29,14 +31,52 @@ AGENT_TOPIC = "domain.agent:Agent.Registered"
 
 
 class CallCenter(Application[UUID]):
-    """One ordered log for the PBX feed and every domain aggregate."""
+    """One ordered log for the PBX feed and every domain aggregate. Every save appends an
+    ``AuditSeal`` of its events to the same transaction (``adapters.audit``); with
+    ``AUDIT_KEY`` in the env the seals are signed."""
 
     name = "CallCenter"
 
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env=env)
+        key = self.env.get("AUDIT_KEY")
+        self.audit_key = key.encode() if key else None
+        self.sealer = Sealer(self.recorder, self.mapper, self.audit_key)
 
-def open_app(store_url: str, *, compress: bool = True, cipher_key: str | None = None
-             ) -> CallCenter:
-    return CallCenter(env=store_env(store_url, compress=compress, cipher_key=cipher_key))
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Like ``Application.save``, plus the batch's seal, in one transaction."""
+        batch: ProcessingEvent[UUID] = ProcessingEvent()
+        batch.collect_events(*objs, **kwargs)
+        if not batch.events:
+            return []
+        stored = [self.mapper.to_stored_event(e) for e in batch.events]
+        for attempt in range(3):
+            seal, sealed = self.sealer.seal(stored)
+            try:
+                ids = self.recorder.insert_events([*stored, sealed], tracking=batch.tracking,
+                                                  **batch.saved_kwargs)
+            except IntegrityError:
+                # another process sealed first: chain on from its seal, unless the batch
+                # itself conflicts (then the error is the caller's)
+                before = self.sealer.previous
+                self.sealer.reload()
+                if self.sealer.previous == before or attempt == 2:
+                    raise
+                continue
+            self.sealer.advance(seal)
+            return [Recording(e, Notification(id=i, originator_id=s.originator_id,
+                                              originator_version=s.originator_version,
+                                              topic=s.topic, state=s.state))
+                    for e, s, i in zip(batch.events, stored, ids or [], strict=False)]
+        raise AssertionError("unreachable")
+
+
+def open_app(store_url: str, *, compress: bool = True, cipher_key: str | None = None,
+             audit_key: str | None = None) -> CallCenter:
+    env = store_env(store_url, compress=compress, cipher_key=cipher_key)
+    if audit_key:
+        env["AUDIT_KEY"] = audit_key
+    return CallCenter(env=env)
 
 
 class StoreUnit:

@@ -18,6 +18,7 @@ from adapters.application import open_app, read_events
 from adapters.capture import CaptureError, capture_items
 from adapters.ingest import Ingestor
 from adapters.store import StoreUrlError, default_store_url, new_cipher_key
+from api.cli_audit import add_audit_commands, run_audit_command
 from api.cli_boards import add_board_commands, run_board_command
 from api.cli_server import add_server_commands, run_server_command
 from api.settings import AmiSettings, BoardSettings, Settings
@@ -69,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="print JSON")
     add_board_commands(sub, with_store, _instant)
     add_server_commands(sub, with_store)
+    add_audit_commands(sub, with_store, _instant)
     key = sub.add_parser("key", help="encryption at rest")
     key.add_argument("action", choices=["new"], help="print a new AES-256 key for "
                      "CALLBOARD_CIPHER_KEY")
@@ -81,7 +83,7 @@ def _store_url(args: argparse.Namespace, settings: Settings) -> str:
 
 def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     app = open_app(_store_url(args, settings), compress=settings.compress,
-                   cipher_key=settings.key())
+                   cipher_key=settings.key(), audit_key=settings.signing_key())
     ingestor = Ingestor(app, batch_size=settings.batch_size)
     try:
         report = ingestor.ingest(capture_items(args.files))
@@ -180,6 +182,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_listen(args, settings, AmiSettings())
         if args.command == "stats":
             return cmd_stats(args, settings)
+        if args.command == "audit":
+            return run_audit_command(args, _store_url(args, settings), settings)
         if args.command in ("serve", "demo", "user"):
             return run_server_command(args, args.store or settings.store_url, settings,
                                       default_store_url)

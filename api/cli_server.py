@@ -112,7 +112,7 @@ def cmd_demo(args: argparse.Namespace, store_url: str | None, settings: Settings
 
 
 def cmd_user(args: argparse.Namespace, store_url: str, settings: Settings) -> int:
-    app = open_app(store_url, cipher_key=settings.key())
+    app = open_app(store_url, cipher_key=settings.key(), audit_key=settings.signing_key())
     try:
         token = UserDirectory(app).add(args.name, args.role, by=args.by)
     except ValueError as error:

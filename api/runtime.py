@@ -53,7 +53,8 @@ class Runtime:
         self.clock, self.poll_s = clock, poll_s
         self.items: queue.Queue[FeedItem] = queue.Queue()
         self.app: CallCenter = open_app(store_url, compress=settings.compress,
-                                        cipher_key=settings.key())
+                                        cipher_key=settings.key(),
+                                        audit_key=settings.signing_key())
         self.projections: dict[str, TrackedProjection] = {
             name: open_projection(self.app, store_url, name, boards, cipher_key=settings.key())
             for name in NAMES}

@@ -40,9 +40,15 @@ class Settings(BaseSettings):
         default=None, description="AES key (base64; `callboard key new`): encrypts every "
         "stored event and view at rest")
     production: bool = Field(default=False, description="refuse to run without a cipher key")
+    audit_key: SecretStr | None = Field(
+        default=None, description="signs the audit seals (HMAC): keep it apart from the "
+        "database, with the auditors")
 
     def key(self) -> str | None:
         return self.cipher_key.get_secret_value() if self.cipher_key else None
+
+    def signing_key(self) -> str | None:
+        return self.audit_key.get_secret_value() if self.audit_key else None
 
 
 class BoardSettings(BaseSettings):

@@ -38,9 +38,10 @@ def one_by_one(items: Iterable[FeedItem]) -> Iterator[FeedItem]:
 def ingest(items: Iterable[FeedItem], batch_size: int) -> tuple[IngestReport, list[Any]]:
     app = open_app("memory://")
     report = Ingestor(app, batch_size=batch_size).ingest(items)
+    # seals are left out: they digest the stored bytes, wall-clock timestamps included
     events = [(type(e).__qualname__, e.originator_id, e.originator_version,
                {k: v for k, v in vars(e).items() if k != "timestamp"})
-              for e in read_events(app)]
+              for e in read_events(app) if type(e).__qualname__ != "AuditSeal.Sealed"]
     app.close()
     return report, events
 
