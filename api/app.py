@@ -11,7 +11,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Gauge
 
+from api import routes_complaints, routes_qa
 from api.auth import UserDirectory
+from api.deps import register_access
 from api.push import Hub
 from api.routes_boards import router as boards_router
 from api.routes_calls import router as calls_router
@@ -74,6 +76,9 @@ def create_app(runtime: Runtime, users: UserDirectory) -> FastAPI:
     app.state.metrics = Metrics(runtime, hubs)
     app.include_router(boards_router)
     app.include_router(calls_router)
+    for feature in (routes_qa, routes_complaints):
+        register_access(feature.ACCESS)
+        app.include_router(feature.router)
     app.include_router(system_router)
 
     @app.exception_handler(HTTPException)

@@ -11,7 +11,8 @@ from fastapi import Depends, HTTPException, Request, WebSocket
 from api.auth import COOKIE, Principal, UserDirectory
 from api.runtime import Runtime
 
-__all__ = ["ALL_ROLES", "RuntimeDep", "access", "bearer_token", "require", "role_allowed"]
+__all__ = ["ALL_ROLES", "RuntimeDep", "access", "bearer_token", "register_access", "require",
+           "role_allowed"]
 
 log = logging.getLogger("callboard.access")
 
@@ -26,6 +27,11 @@ access: dict[str, tuple[str, ...]] = {
     "recordings": ("qa", "supervisor", "auditor"),
     "metrics": ("admin",),
 }
+
+
+def register_access(extra: dict[str, tuple[str, ...]]) -> None:
+    """Feature routers declare which roles use their resources."""
+    access.update(extra)
 
 
 def get_runtime(request: Request) -> Runtime:
