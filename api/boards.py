@@ -10,11 +10,12 @@ from adapters.projection_runner import Fold, TrackedProjection
 from adapters.projection_store import open_view_recorder
 from api.settings import BoardSettings
 from projections.agents import AgentBoardProjection
+from projections.complaints import ComplaintsFold
 from projections.monitoring import MonitoringProjection
 from projections.recordings import RecordingsFold
 from projections.wallboard import BoardPolicy, WallboardProjection
 
-__all__ = ["NAMES", "VERSION", "board_policy", "fold_factory", "open_projection"]
+__all__ = ["BOARDS", "NAMES", "VERSION", "board_policy", "fold_factory", "open_projection"]
 
 # Bump when a fold's state layout changes: saved states of another version are rebuilt.
 VERSION = "3"
@@ -23,7 +24,9 @@ FOLDS: dict[str, Callable[[BoardPolicy], Fold]] = {
     "agents": AgentBoardProjection,
     "monitoring": MonitoringProjection,
     "recordings": lambda policy: RecordingsFold(),
+    "complaints": lambda policy: ComplaintsFold(),  # open complaints for the monitoring board
 }
+BOARDS = ("wallboard", "agents", "monitoring")  # the ones printed as boards
 NAMES = tuple(FOLDS)
 
 

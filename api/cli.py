@@ -20,6 +20,8 @@ from adapters.ingest import Ingestor
 from adapters.store import StoreUrlError, default_store_url, new_cipher_key
 from api.cli_audit import add_audit_commands, run_audit_command
 from api.cli_boards import add_board_commands, run_board_command
+from api.cli_complaints import add_complaint_commands, run_complaint_command
+from api.cli_qa import add_qa_commands, run_qa_command
 from api.cli_server import add_server_commands, run_server_command
 from api.settings import AmiSettings, BoardSettings, Settings
 from projections.queue_stats import TOPICS, StatsProjection
@@ -71,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
     add_board_commands(sub, with_store, _instant)
     add_server_commands(sub, with_store)
     add_audit_commands(sub, with_store, _instant)
+    add_qa_commands(sub, with_store)
+    add_complaint_commands(sub, with_store, _instant)
     key = sub.add_parser("key", help="encryption at rest")
     key.add_argument("action", choices=["new"], help="print a new AES-256 key for "
                      "CALLBOARD_CIPHER_KEY")
@@ -182,6 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_listen(args, settings, AmiSettings())
         if args.command == "stats":
             return cmd_stats(args, settings)
+        if args.command in ("dnd", "complaints"):
+            return run_complaint_command(args, _store_url(args, settings), settings)
+        if args.command == "qa":
+            return run_qa_command(args, _store_url(args, settings), settings, BoardSettings())
         if args.command == "audit":
             return run_audit_command(args, _store_url(args, settings), settings)
         if args.command in ("serve", "demo", "user"):

@@ -14,7 +14,7 @@ from tqdm import tqdm
 from adapters.application import open_app
 from adapters.projection_runner import TrackedProjection, as_of
 from adapters.projection_store import open_view_recorder
-from api.boards import NAMES, board_policy, fold_factory, open_projection
+from api.boards import BOARDS, NAMES, board_policy, fold_factory, open_projection
 from api.settings import BoardSettings
 
 __all__ = ["add_board_commands", "run_board_command"]
@@ -33,7 +33,7 @@ def add_board_commands(sub: Any, with_store: Callable[[argparse.ArgumentParser],
         p.add_argument("--checkpoint-events", type=int, default=200_000,
                        help="save the view at least every this many events")
         p.add_argument("--quiet", action="store_true", help="no progress bar")
-    for name in NAMES:
+    for name in BOARDS:
         p = with_store(sub.add_parser(name, help=f"print the {name} board"))
         p.add_argument("--at", type=instant, help="ISO 8601: the board as it stood then")
         p.add_argument("--json", action="store_true", help="print JSON")

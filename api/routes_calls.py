@@ -113,7 +113,9 @@ def events(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("event
     topics: tuple[str, ...] = ()
     if type is not None:
         module = {"Call": "call", "Agent": "agent", "Queue": "queue", "Pbx": "pbx",
-                  "User": "user", "Feed": "feed", "FeedChunk": "feed"}.get(type.split(".")[0])
+                  "User": "user", "Feed": "feed", "FeedChunk": "feed",
+                  "Complaint": "complaint", "Wrapup": "disposition", "DndRegistry": "dnd",
+                  "OutboundDial": "dnd", "AuditSeal": "audit"}.get(type.split(".")[0])
         if module is None or "." not in type:
             raise HTTPException(422, f"bad type {type!r}: use Aggregate.Event, e.g. "
                                 "Call.Answered")

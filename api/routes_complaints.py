@@ -1,11 +1,19 @@
-"""REST for the complaints work (filled in by the complaints issue)."""
+"""REST for the complaints work: complaint tickets (``/api/complaints``), the DND registry
+(``/api/dnd``), agents' wrap-up of calls (``/api/calls/{call}/wrapup``), customers'
+classification (``/api/customers/{number}``), agent KPIs (``/api/kpis``) and attendance
+(``/api/attendance``)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
+from api import complaints_api_dnd, complaints_api_people, complaints_api_tickets
+from api.complaints_access import ACCESS
+
 __all__ = ["ACCESS", "router"]
 
-router = APIRouter(prefix="/api/complaints", tags=["complaints"])
-# resource name -> roles allowed (merged into api.deps.access)
-ACCESS: dict[str, tuple[str, ...]] = {}
+router = APIRouter()
+router.include_router(complaints_api_tickets.router)
+router.include_router(complaints_api_dnd.router)
+router.include_router(complaints_api_people.router)
+# resource name -> roles allowed (merged into api.deps.access): see api.complaints_access

@@ -18,7 +18,8 @@ __all__ = ["router"]
 
 router = APIRouter()
 STATIC = Path(__file__).parent / "static"
-PAGES = {"wallboard": "wallboard", "agents": "agents", "calls": "monitoring"}
+PAGES = {"wallboard": "wallboard", "agents": "agents", "calls": "monitoring",
+         "qa": "qa_work", "my-evaluations": "qa_mine"}
 BOARDS = ("wallboard", "agents", "monitoring")
 
 

@@ -58,6 +58,10 @@ class Runtime:
         self.projections: dict[str, TrackedProjection] = {
             name: open_projection(self.app, store_url, name, boards, cipher_key=settings.key())
             for name in NAMES}
+        from api.complaints_folds import complaint_numbers
+
+        monitoring: Any = self.projections["monitoring"].fold
+        monitoring.open_complaint_numbers = complaint_numbers(self)
         self.stop_event = threading.Event()
         self.wakes = {name: threading.Event() for name in self.projections}
         self.ingestor = _WakingIngestor(self.app, self.wake_all, batch_size=settings.batch_size,

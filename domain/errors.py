@@ -6,17 +6,50 @@
     │   ├── NotInQueue
     │   └── UnknownRole
     └── UnknownAggregate         a command named something that does not exist
+
+QA (appended):
+    InvariantViolated
+    ├── InvalidForm              an evaluation form definition breaks a rule
+    ├── InvalidAnswers           answers that do not fit the form version
+    ├── InvalidPolicy            sampling policy rules that do not make sense
+    ├── WrongEvaluationState     an evaluation step out of order
+    ├── NotTheAnalyst            someone other than the assigned analyst scoring
+    └── DisputeWindowClosed      a dispute after the agent's window closed
+    CallboardError
+    └── AlreadyExists            a command would create something that exists
+
+Complaints, DND and wrap-up (appended):
+    InvariantViolated
+    ├── InvalidChoice            a value outside its list (severity, channel, code...)
+    ├── TransitionRefused        a complaint step that makes no sense in its state
+    │   └── EscalationRequired   progress on a major complaint not yet escalated
+    ├── DndNumberRefused         a dial to a number on the do-not-disturb list
+    ├── NotOnDndList             removing a number that is not on the list
+    └── NotYourCall              an agent acting on a call that is not theirs
 """
 
 from __future__ import annotations
 
 __all__ = [
+    "AlreadyExists",
     "CallAlreadyEnded",
     "CallboardError",
+    "DisputeWindowClosed",
+    "DndNumberRefused",
+    "EscalationRequired",
+    "InvalidAnswers",
+    "InvalidChoice",
+    "InvalidForm",
+    "InvalidPolicy",
     "InvariantViolated",
     "NotInQueue",
+    "NotOnDndList",
+    "NotTheAnalyst",
+    "NotYourCall",
+    "TransitionRefused",
     "UnknownAggregate",
     "UnknownRole",
+    "WrongEvaluationState",
 ]
 
 
@@ -42,3 +75,63 @@ class UnknownAggregate(CallboardError):
 
 class UnknownRole(InvariantViolated):
     """A user was given a role Callboard does not have."""
+
+
+class InvalidForm(InvariantViolated):
+    """An evaluation form definition breaks a rule (keys, weights, scales, flags)."""
+
+
+class InvalidAnswers(InvariantViolated):
+    """Answers that do not fit the form version: unknown question, a value not on the
+    scale, N/A where it is not allowed, or questions left unanswered at submission."""
+
+
+class InvalidPolicy(InvariantViolated):
+    """A sampling policy whose rules do not make sense (no quota, negative minimum...)."""
+
+
+class WrongEvaluationState(InvariantViolated):
+    """An evaluation step out of order (e.g. a dispute before the result was submitted)."""
+
+
+class NotTheAnalyst(InvariantViolated):
+    """Only the analyst an evaluation is assigned to may score it."""
+
+
+class DisputeWindowClosed(InvariantViolated):
+    """The agent's window to dispute an evaluation has closed."""
+
+
+class AlreadyExists(CallboardError):
+    """A command would create something that exists already."""
+
+
+class InvalidChoice(InvariantViolated):
+    """A value outside the list it must come from (a severity, a channel, a wrap-up code,
+    a responsibility), or a required value left empty."""
+
+
+class TransitionRefused(InvariantViolated):
+    """A complaint step that makes no sense in the complaint's state (resolving a closed
+    complaint, a follow-up visit before the resolution, closing an unresolved one...)."""
+
+
+class EscalationRequired(TransitionRefused):
+    """A major complaint must be escalated before anything else moves it forward."""
+
+
+class DndNumberRefused(InvariantViolated):
+    """A dial to a number on the do-not-disturb list; ``version`` is the registry version
+    that refused it."""
+
+    def __init__(self, message: str, number: str, version: int, source: str) -> None:
+        super().__init__(message)
+        self.number, self.version, self.source = number, version, source
+
+
+class NotOnDndList(InvariantViolated):
+    """Removing a number that is not on the do-not-disturb list."""
+
+
+class NotYourCall(InvariantViolated):
+    """An agent setting the wrap-up of a call they did not take or dial."""

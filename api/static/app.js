@@ -268,3 +268,52 @@ export function startPage(board, render, after = () => {}) {
   }, showStatus);
   return { rerender: () => draw(false) };
 }
+
+// -- JSON requests and messages (for the pages that send commands, e.g. QA) ---------------
+
+/**
+ * fetch() a JSON endpoint with the session cookie. A 401 sends the browser to the login
+ * page; any other non-2xx throws an Error whose message is the server's `detail` (and
+ * whose `status` is the HTTP status).
+ */
+export async function requestJson(method, url, body = undefined) {
+  const response = await fetch(url, {
+    method,
+    credentials: "same-origin",
+    headers: body === undefined ? {} : { "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 401) {
+    location.href = loginUrl(location);
+    throw new Error("not logged in");
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch (err) {
+    data = null;
+  }
+  if (!response.ok) {
+    const error = new Error(typeof data?.detail === "string" ? data.detail
+      : `HTTP ${response.status}`);
+    error.status = response.status;
+    throw error;
+  }
+  return data;
+}
+
+/** Show `text` in `#banner` (an empty text hides it). */
+export function showBanner(text) {
+  const banner = document.getElementById("banner");
+  if (!banner) return;
+  banner.textContent = text ?? "";
+  banner.hidden = !text;
+}
+
+/** Epoch seconds -> "YYYY-MM-DD HH:MM" in the browser's local time; "–" for null. */
+export function fmtDateTime(epoch) {
+  if (!isNum(epoch)) return "–";
+  const d = new Date(epoch * 1000);
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ` +
+    `${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}

@@ -127,7 +127,7 @@ def test_health_and_readiness_need_no_token(server: RunningServer) -> None:
     assert httpx.get(server.url + "/api/health").json() == {"status": "ok"}
     ready = httpx.get(server.url + "/api/ready").json()
     assert ready["ready"] is True and set(ready["positions"]) == {
-        "wallboard", "agents", "monitoring", "recordings"}
+        "wallboard", "agents", "monitoring", "recordings", "complaints"}
 
 
 def test_metrics_show_projection_positions_and_clients(server: RunningServer) -> None:
