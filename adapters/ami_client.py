@@ -378,6 +378,11 @@ class AmiFeedClient:
             except TimeoutError:
                 return conn.end_reason or f"no Ping response within {self._ping_timeout:g} s"
             except ConnectionError as exc:
+                # The PBX is gone (the send met a reset or a closed socket), but what it
+                # sent before may still wait in the kernel: closing now would stop the
+                # reader before it, losing frames. The reader ends by itself (end of file
+                # or reset) once it has read them, and knows why the connection ended.
+                conn.reader_done.wait(self._ping_timeout)
                 return conn.end_reason or str(exc)
 
     def _request(

@@ -11,104 +11,29 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 from types import TracebackType
+from typing import Self
 
-from adapters.ami_frames import BANNER_PREFIX, parse_buffer
+from adapters.ami_frames import parse_buffer
+from adapters.replay_frames import (
+    DEFAULT_BANNER,
+    Capture,
+    ReceivedAction,
+    ServedConnection,
+    build_frame,
+    goodbye,
+    parse_action,
+)
+from adapters.replay_frames import header as _header
+from adapters.replay_frames import response as _response
 
 __all__ = ["DEFAULT_BANNER", "Capture", "ReceivedAction", "ReplayAmiServer", "build_frame"]
 
-DEFAULT_BANNER = b"Asterisk Call Manager/11.0.0\r\n"
-_TIMESTAMP = re.compile(rb"(?:^|\r\n)Timestamp: ([0-9]+(?:\.[0-9]+)?)\r\n")
-_RECORDED_LOGIN = b"\r\nActionID: rec-login\r\n"
-
-
-def build_frame(*headers: tuple[str, str]) -> bytes:
-    """One AMI frame from ``(key, value)`` pairs, blank-line terminator included."""
-    return b"".join(f"{k}: {v}\r\n".encode() for k, v in headers) + b"\r\n"
-
-
-def _response(status: str, action_id: str | None, *extra: tuple[str, str]) -> bytes:
-    head = [("Response", status)] + ([("ActionID", action_id)] if action_id is not None else [])
-    return build_frame(*head, *extra)
-
-
-def _header(headers: dict[str, str], name: str) -> str | None:
-    """Header lookup ignoring case (Asterisk treats action header names that way)."""
-    wanted = name.lower()
-    return next((v for k, v in headers.items() if k.lower() == wanted), None)
-
-
-def _parse_action(raw: bytes) -> dict[str, str]:
-    headers: dict[str, str] = {}
-    for line in raw.decode("utf-8", "replace").split("\r\n"):
-        key, sep, value = line.partition(":")
-        if sep and key.strip():
-            headers[key.strip()] = value.strip()
-    return headers
-
-
-@dataclass(frozen=True, slots=True)
-class Capture:
-    """A capture file ready to serve: banner, frames to stream and their ``Timestamp``."""
-
-    banner: bytes
-    frames: tuple[bytes, ...]
-    timestamps: tuple[float | None, ...]
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> Capture:
-        frames, rest = parse_buffer(Path(path).read_bytes(), at_start=True)
-        banner = DEFAULT_BANNER
-        if frames and frames[0].startswith(BANNER_PREFIX):
-            banner = frames.pop(0)
-        if frames and frames[0].startswith(b"Response:") and _RECORDED_LOGIN in frames[0]:
-            frames.pop(0)  # the recording's own login response: the server sends its own
-        if rest:
-            frames.append(rest)  # a frame cut at the end of the capture is sent as it is
-        stamps = tuple(float(m.group(1)) if (m := _TIMESTAMP.search(f)) else None for f in frames)
-        return cls(banner, tuple(frames), stamps)
-
-
-@dataclass(frozen=True, slots=True)
-class ReceivedAction:
-    """An action a client sent, with the index of the connection it came on."""
-
-    connection: int
-    headers: dict[str, str]
-
-    @property
-    def name(self) -> str:
-        return _header(self.headers, "Action") or ""
-
-    @property
-    def action_id(self) -> str | None:
-        return _header(self.headers, "ActionID")
-
-
-@dataclass(eq=False)
-class _Conn:
-    index: int
-    sock: socket.socket
-    capture: Capture | None
-    send_lock: threading.Lock = field(default_factory=threading.Lock)
-    closed: threading.Event = field(default_factory=threading.Event)
-    write_closed: bool = False
-    transcript: list[bytes] | None = None  # everything sent, when the server keeps it
-    frames_sent: int = 0
-    streamed: bool = False
-    finished: bool = False
-    threads: list[threading.Thread] = field(default_factory=list)  # [server, streamer]
-
-    def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
-        with contextlib.suppress(OSError):
-            self.sock.shutdown(how)
+_Conn = ServedConnection  # the name subclasses (adapters.demo_source) use
 
 
 class ReplayAmiServer:
@@ -120,13 +45,20 @@ class ReplayAmiServer:
     (cycle through the files). ``close_after=True`` closes the socket once a file has
     been streamed (idle connections are never closed by the server). With
     ``keep_transcript=True``, :meth:`transcript` returns every byte sent on a connection.
+
+    Faults of a real PBX: ``refuse_logins=K`` answers the first K logins with the right
+    secret ``Authentication failed`` (and closes, as Asterisk does), :meth:`restart` stops
+    listening and cuts every connection, then listens again on the same port, and
+    :meth:`drop_connections` cuts the connections only. ``adapters.replay_faults`` adds
+    cuts in the middle of a frame and one capture continued across connections.
     """
 
     def __init__(
         self, captures: Sequence[str | os.PathLike[str]], *, username: str = "admin",
         secret: str = "secret", host: str = "127.0.0.1", port: int = 0,
         speed: float | None = None, close_after: bool = False, loop: bool = False,
-        keep_transcript: bool = False, logger: logging.Logger | None = None,
+        keep_transcript: bool = False, refuse_logins: int = 0,
+        logger: logging.Logger | None = None,
     ) -> None:
         if speed is not None and speed <= 0:
             raise ValueError("speed must be positive or None")
@@ -142,11 +74,42 @@ class ReplayAmiServer:
         self._stopping = threading.Event()
         self._listener: socket.socket | None = None
         self._accept_thread: threading.Thread | None = None
+        self._halt = threading.Event()  # stops the current accept thread
+        self._to_refuse, self._refused, self._restarts = refuse_logins, 0, 0
 
     # -- lifecycle ---------------------------------------------------------------------
-    def start(self) -> ReplayAmiServer:
+    def start(self) -> Self:
         if self._listener is not None:
             raise RuntimeError("server already started")
+        self._listen()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        deadline = time.monotonic() + timeout
+        self._stop_listening(timeout)
+        with self._cond:
+            conns = list(self._conns)
+        for conn in conns:
+            conn.closed.set()
+            conn.shutdown()
+        for conn in conns:
+            for thread in conn.threads:
+                thread.join(max(0.0, deadline - time.monotonic()))
+
+    def restart(self, down_s: float = 0.0, timeout: float = 5.0) -> None:
+        """Go away as a restarting PBX does: stop listening (connecting is refused), cut
+        every connection after its last whole frame, and after ``down_s`` seconds listen
+        again on the same port. Returns once listening again."""
+        self._stop_listening(timeout)
+        self.drop_connections()
+        with self._cond:
+            self._cond.wait_for(lambda: all(c.finished for c in self._conns), timeout)
+            self._restarts += 1
+        if not self._stopping.wait(down_s):
+            self._listen()
+
+    def _listen(self) -> None:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -157,29 +120,24 @@ class ReplayAmiServer:
             raise
         listener.settimeout(0.05)  # accept() polls so stop() never waits on it for long
         self._listener, self._port = listener, listener.getsockname()[1]
+        self._halt = halt = threading.Event()
         self._accept_thread = threading.Thread(
-            target=self._accept_loop, name=f"replay-ami-{self._port}", daemon=True
+            target=self._accept_loop, args=(listener, halt), name=f"replay-ami-{self._port}",
+            daemon=True,
         )
         self._accept_thread.start()
-        return self
 
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stopping.set()
-        deadline = time.monotonic() + timeout
+    def _stop_listening(self, timeout: float) -> None:
+        self._halt.set()
+        if self._listener is not None:  # refuses connecting at once, ends accept() (Linux)
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)
         if self._accept_thread is not None:
             self._accept_thread.join(timeout)
         if self._listener is not None:
             self._listener.close()
-        with self._cond:
-            conns = list(self._conns)
-        for conn in conns:
-            conn.closed.set()
-            conn.shutdown()
-        for conn in conns:
-            for thread in conn.threads:
-                thread.join(max(0.0, deadline - time.monotonic()))
 
-    def __enter__(self) -> ReplayAmiServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(
@@ -207,6 +165,17 @@ class ReplayAmiServer:
         with self._cond:
             return list(self._actions)
 
+    @property
+    def logins_refused(self) -> int:
+        """Logins answered ``Authentication failed`` (wrong secret or ``refuse_logins``)."""
+        with self._cond:
+            return self._refused
+
+    @property
+    def restarts(self) -> int:
+        with self._cond:
+            return self._restarts
+
     def frames_sent(self, connection_index: int) -> int:
         with self._cond:
             conns = self._conns
@@ -214,10 +183,22 @@ class ReplayAmiServer:
 
     def transcript(self, connection_index: int) -> bytes:
         """Every byte sent on a connection so far (needs ``keep_transcript=True``)."""
-        with self._cond:
-            conn = self._conns[connection_index]
+        conn = self._conn(connection_index)
         with conn.send_lock:
-            return b"".join(conn.transcript or ())
+            return b"".join(conn.transcript or ()) + conn.tail
+
+    def sent_frames(self, connection_index: int) -> list[bytes]:
+        """The whole frames sent on a connection, in order: banner, responses, capture
+        frames (needs ``keep_transcript=True``); not the frame a cut left unfinished."""
+        conn = self._conn(connection_index)
+        with conn.send_lock:
+            return [frame for frame in conn.transcript or () if frame]
+
+    def cut_tail(self, connection_index: int) -> bytes:
+        """The bytes of the frame a cut left unfinished on a connection (``b""``: none)."""
+        conn = self._conn(connection_index)
+        with conn.send_lock:
+            return conn.tail
 
     def wait_streamed(self, timeout: float = 10.0, connection_index: int = 0) -> bool:
         """True once connection ``connection_index`` has written its whole capture."""
@@ -231,13 +212,26 @@ class ReplayAmiServer:
         with self._cond:
             return self._cond.wait_for(lambda: len(self._conns) >= count, timeout)
 
+    # -- faults --------------------------------------------------------------------------
+    def refuse_next_logins(self, count: int) -> None:
+        """Answer the next ``count`` logins ``Authentication failed``, right secret or not."""
+        with self._cond:
+            self._to_refuse = count
+
     def drop_connections(self) -> None:
-        """Cut every open connection abruptly, as a PBX restart would."""
+        """Cut every open connection abruptly, as a PBX restart would: after the frame
+        being written (if it is written within a second), with a FIN."""
         with self._cond:
             conns = [c for c in self._conns if not c.finished]
         for conn in conns:
-            conn.closed.set()
-            conn.shutdown()
+            locked = conn.send_lock.acquire(timeout=1.0)
+            try:
+                conn.write_closed, conn.drain = True, True
+                conn.closed.set()
+                conn.shutdown()
+            finally:
+                if locked:
+                    conn.send_lock.release()
 
     # -- behaviour to override -----------------------------------------------------------
     def respond(self, action_headers: dict[str, str]) -> list[bytes]:
@@ -248,7 +242,15 @@ class ReplayAmiServer:
                               ("Timestamp", f"{time.time():.6f}"))]
         return [_response("Success", action_id)]
 
+    def _greeting(self) -> list[bytes]:
+        """Frames sent right after a login is accepted (Asterisk's ``FullyBooted``)."""
+        return []
+
     # -- internals -----------------------------------------------------------------------
+    def _conn(self, index: int) -> _Conn:
+        with self._cond:
+            return self._conns[index]
+
     def _wait(self, check: Callable[[_Conn], bool], index: int, timeout: float) -> bool:
         with self._cond:
             return self._cond.wait_for(
@@ -262,11 +264,10 @@ class ReplayAmiServer:
             return self._captures[index % len(self._captures)]
         return self._captures[index] if index < len(self._captures) else None
 
-    def _accept_loop(self) -> None:
-        assert self._listener is not None
-        while not self._stopping.is_set():
+    def _accept_loop(self, listener: socket.socket, halt: threading.Event) -> None:
+        while not halt.is_set() and not self._stopping.is_set():
             try:
-                sock, _ = self._listener.accept()
+                sock, _ = listener.accept()
             except TimeoutError:
                 continue
             except OSError:
@@ -305,10 +306,10 @@ class ReplayAmiServer:
             self._log.exception("replay connection %d failed", conn.index)
         finally:
             conn.closed.set()
-            conn.shutdown()
+            conn.shutdown(socket.SHUT_RD if conn.reset else socket.SHUT_RDWR)
             for thread in conn.threads[1:]:  # the streamer; [0] is this thread
                 thread.join()
-            conn.sock.close()
+            conn.close()
             with self._cond:
                 conn.finished = True
                 self._cond.notify_all()
@@ -321,7 +322,7 @@ class ReplayAmiServer:
                 return
             frames, rest = parse_buffer(rest + data)
             for raw in frames:
-                headers = _parse_action(raw)
+                headers = parse_action(raw)
                 if headers:
                     with self._cond:
                         self._actions.append(ReceivedAction(conn.index, headers))
@@ -331,17 +332,23 @@ class ReplayAmiServer:
         for action in actions:
             name, action_id = (_header(action, "Action") or "").lower(), _header(action, "ActionID")
             if name == "login":
-                if (_header(action, "Username"), _header(action, "Secret")) == (
-                    self._username, self._secret,
-                ):
+                good = (_header(action, "Username"), _header(action, "Secret")) == (
+                    self._username, self._secret)
+                with self._cond:
+                    refuse = self._to_refuse > 0 or not good
+                    self._to_refuse -= 1 if good and refuse else 0
+                    self._refused += refuse
+                if not refuse:
                     self._send(conn, _response("Success", action_id,
                                                ("Message", "Authentication accepted")))
+                    for frame in self._greeting():
+                        self._send(conn, frame)
                     return True
                 self._send(conn, _response("Error", action_id,
                                            ("Message", "Authentication failed")))
                 return False
             if name == "logoff":
-                self._send(conn, _goodbye(action_id))
+                self._send(conn, goodbye(action_id))
                 return False
             self._send(conn, _response("Error", action_id, ("Message", "Permission denied")))
         return False
@@ -349,16 +356,21 @@ class ReplayAmiServer:
     def _answer(self, conn: _Conn, actions: Iterator[dict[str, str]]) -> None:
         for action in actions:
             if (_header(action, "Action") or "").lower() == "logoff":
-                self._send(conn, _goodbye(_header(action, "ActionID")))
+                conn.drain = True  # what was sent before the Goodbye still arrives
+                self._send(conn, goodbye(_header(action, "ActionID")))
                 return
-            try:
-                replies = self.respond(action)
-            except Exception:
-                self._log.exception("respond() failed for %r", action)
-                replies = [_response("Error", _header(action, "ActionID"),
-                                     ("Message", "Internal error"))]
-            for reply in replies:
-                self._send(conn, reply)
+            self._reply(conn, action)
+
+    def _reply(self, conn: _Conn, action: dict[str, str]) -> None:
+        """Send ``respond``'s frames for one action (a subclass may hold a lock around)."""
+        try:
+            replies = self.respond(action)
+        except Exception:
+            self._log.exception("respond() failed for %r", action)
+            replies = [_response("Error", _header(action, "ActionID"),
+                                 ("Message", "Internal error"))]
+        for reply in replies:
+            self._send(conn, reply)
 
     def _stream(self, conn: _Conn) -> None:
         capture = conn.capture
@@ -398,7 +410,3 @@ class ReplayAmiServer:
                 conn.write_closed = True
                 conn.shutdown(socket.SHUT_WR)
             return True
-
-
-def _goodbye(action_id: str | None) -> bytes:
-    return _response("Goodbye", action_id, ("Message", "Thanks for all the fish."))

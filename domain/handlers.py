@@ -226,7 +226,9 @@ class CommandHandler:
                             w.caller_name, inferred=True)
 
     def _reconcile_channels(self, cmd: c.ReconcileSnapshot) -> None:
-        alive = {ch.linkedid for ch in cmd.channels}
+        # a call lives as long as its first channel (its Hangup ends the call): other legs
+        # still up (an agent's, a transfer's) do not keep a call whose caller is gone
+        alive = {ch.linkedid for ch in cmd.channels if ch.uniqueid == ch.linkedid}
         for call in list(self.aggregates.open_calls()):
             if call.linkedid in alive or call.started_at >= cmd.at:
                 continue
@@ -237,7 +239,11 @@ class CommandHandler:
                                               ch.caller_number, ch.caller_name, inferred=True))
 
     def _last_call_end(self, call: Call) -> float | None:
+        """The agent's ``LastCall`` if it tells this call's end: later than its answer
+        (an older one, from before the call, says nothing about it)."""
         for visit in reversed(call.visits):
             if visit.outcome == "answered" and not visit.completed and visit.agent:
-                return self._last_call.get(visit.agent) or None
+                last = self._last_call.get(visit.agent) or None
+                answered = visit.answered_at or call.started_at
+                return last if last is not None and last >= answered else None
         return None
