@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench fuzz clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -22,7 +22,7 @@ test: $(STAMP) lint
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check domain adapters projections api tests bench
+	$(BIN)/ruff check domain adapters projections api tests bench fuzz
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
@@ -30,6 +30,11 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.projections
+
+## Coverage-guided fuzzing of the AMI parser, translator and ingestion (atheris);
+## FUZZ_SECONDS (default 600); corpus and crashes in .artifacts/fuzz-ami/.
+fuzz: $(STAMP)
+	$(BIN)/python -m fuzz.ami -max_total_time=$(or $(FUZZ_SECONDS),600)
 
 clean:
 	rm -rf $(VENV) callboard.db callboard.*.db .mypy_cache .ruff_cache .pytest_cache .artifacts

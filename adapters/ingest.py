@@ -11,6 +11,7 @@ feed; ingestion goes on.
 from __future__ import annotations
 
 import logging
+import math
 import queue
 import re
 import threading
@@ -86,9 +87,10 @@ def _timestamp(m: Message) -> float | None:
     value = m.headers.get("Timestamp") if m.event is not None else None
     if value:
         try:
-            return float(value)
+            stamp = float(value)
         except ValueError:
             return None
+        return stamp if math.isfinite(stamp) else None  # inf / nan: no time at all
     return None
 
 

@@ -24,14 +24,22 @@ KEPT_VARIABLES = frozenset({"MIXMONITOR_FILENAME", "QUEUESTATUS"})
 EXIT_STATUSES = frozenset({"LEAVEEMPTY", "LEAVEUNAVAIL", "JOINEMPTY", "JOINUNAVAIL", "FULL"})
 
 
+# Integers the event store can hold (its JSON encoder refuses anything wider than 64 bits:
+# one such value would fail the whole batch's transaction, at every retry).
+_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
+
+
 def _int(value: str, default: int = 0) -> int:
+    """An AMI integer; ``default`` for anything else (``inf``, ``nan``, text, a number
+    wider than 64 bits)."""
     try:
-        return int(value)
-    except ValueError:
+        number = int(value)
+    except ValueError:  # "1.5", "1e3"; also more than 4,300 digits
         try:
-            return int(float(value))
-        except ValueError:
+            number = int(float(value))
+        except (ValueError, OverflowError):  # text, nan; inf, 1e999
             return default
+    return number if _INT_MIN <= number <= _INT_MAX else default
 
 
 def _number(value: str) -> str:
@@ -64,6 +72,8 @@ def hangup_request(m: Message, at: float) -> list[c.Command]:
 
 
 def queue_caller_join(m: Message, at: float) -> list[c.Command]:
+    if not m.get("Linkedid"):  # names no call (and would make one with an empty id)
+        return []
     return [c.JoinQueue(m.get("Linkedid"), at, m.get("Queue"), m.get("Uniqueid"),
                         m.get("Channel"), _int(m.get("Position")),
                         _number(m.get("CallerIDNum")), _number(m.get("CallerIDName")))]
@@ -156,6 +166,8 @@ def chan_spy_stop(m: Message, at: float) -> list[c.Command]:
 
 
 def queue_member_added(m: Message, at: float) -> list[c.Command]:
+    if not m.get("Interface"):  # names no agent
+        return []
     return [c.LogInAgent(m.get("Interface"), at, m.get("Queue"), m.get("MemberName"),
                          _int(m.get("Penalty")), m.get("Paused") == "1", m.get("PausedReason"))]
 
@@ -175,6 +187,8 @@ def queue_member_status(m: Message, at: float) -> list[c.Command]:
 
 
 def queue_params(m: Message, at: float) -> list[c.Command]:
+    if not m.get("Queue"):  # names no queue
+        return []
     return [c.ConfigureQueue(m.get("Queue"), at, m.get("Strategy"),
                              _int(m.get("ServiceLevel")))]
 
@@ -236,9 +250,21 @@ def core_show_channel(m: Message) -> c.SnapshotChannel:
     seconds = 0
     for part in m.get("Duration").split(":"):
         seconds = seconds * 60 + _int(part)
+    if not _INT_MIN <= seconds <= _INT_MAX:
+        seconds = 0
     return c.SnapshotChannel(
         m.get("Linkedid"), m.get("Uniqueid"), m.get("Channel"), _number(m.get("CallerIDNum")),
         _number(m.get("CallerIDName")), m.get("Application"), seconds)
+
+
+def _names_something(item: SnapshotItem) -> bool:
+    """An item without the id of its agent or call says nothing about either (and would
+    make an aggregate with an empty id, once per such item)."""
+    if isinstance(item, c.SnapshotMember):
+        return bool(item.interface)
+    if isinstance(item, c.SnapshotWaiting):
+        return bool(item.uniqueid)
+    return bool(item.linkedid)  # a channel of a call: the call is alive
 
 
 SNAPSHOT_ITEMS: dict[str, Callable[[Message], SnapshotItem]] = {
@@ -265,7 +291,9 @@ class SnapshotCollector:
     def add(self, m: Message, at: float) -> None:
         action_id = m.get("ActionID")
         self.start(action_id, at)
-        self._items[action_id].append(SNAPSHOT_ITEMS[m.get("Event")](m))
+        item = SNAPSHOT_ITEMS[m.get("Event")](m)
+        if _names_something(item):
+            self._items[action_id].append(item)
 
     def complete(self, m: Message, at: float) -> list[c.Command]:
         action_id = m.get("ActionID")
@@ -276,6 +304,11 @@ class SnapshotCollector:
             members=tuple(i for i in items if isinstance(i, c.SnapshotMember)),
             waiting=tuple(i for i in items if isinstance(i, c.SnapshotWaiting)),
             channels=tuple(i for i in items if isinstance(i, c.SnapshotChannel)))]
+
+    def discard(self, action_id: str) -> None:
+        """Forget a list that is not a snapshot (``QueueSummary``, ``Status``, ...)."""
+        self._items.pop(action_id, None)
+        self._started.pop(action_id, None)
 
     def clear(self) -> None:
         self._items.clear()
@@ -296,4 +329,6 @@ def translate(m: Message, at: float, snapshots: SnapshotCollector) -> list[c.Com
         snapshots.add(m, at)
     elif name in SNAPSHOT_COMPLETE:
         return snapshots.complete(m, at)
+    elif m.get("EventList") == "Complete":  # the end of another list: nothing to keep
+        snapshots.discard(m.get("ActionID"))
     return []

@@ -1,0 +1,1 @@
+"""Coverage-guided fuzzing harnesses (atheris / libFuzzer); see ``fuzz.ami``."""
