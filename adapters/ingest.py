@@ -254,6 +254,9 @@ class Ingestor:
         seqs, received, raws = frames.seqs, frames.received, frames.raws
         if feed.has(min(seqs)):  # some already stored (``has`` is a high-water mark)
             fresh = [not feed.has(seq) for seq in seqs]
+            stale = [not f for f in fresh]
+            self._catch_up_translation(list(compress(received, stale)),
+                                       list(compress(raws, stale)))
             seqs = list(compress(seqs, fresh))
             received = list(compress(received, fresh))
             raws = list(compress(raws, fresh))
@@ -288,6 +291,26 @@ class Ingestor:
             raise
         self.report.frames_stored += len(seqs)
         self.report.batches += 1
+
+    def _catch_up_translation(self, received: list[float | None], raws: list[bytes]) -> None:
+        """Frames stored by an earlier run (a restart re-reads them): their domain events
+        are in the store, but the translation state they built (the event clock, snapshot
+        lists still open) lived only in that run's memory. Read them again for that state
+        alone; what they translate to was handled then and is dropped now."""
+        messages: list[tuple[int, Message]] = []
+        for i in _worth_parsing(raws):
+            if raws[i].startswith(BANNER_PREFIX):
+                continue
+            try:
+                messages.append((i, parse_frame(raws[i])))
+            except MalformedFrame:
+                continue  # logged when it was first stored
+        for (_, message), at in zip(messages, self._event_times(received, messages),
+                                    strict=True):
+            try:
+                translate(message, at, self._snapshots)
+            except Exception:  # logged when it was first stored
+                continue
 
     def _event_times(self, received: list[float | None],
                      messages: list[tuple[int, Message]]) -> list[float]:

@@ -244,12 +244,6 @@ def test_a_restart_at_any_batch_boundary_stores_the_feed_once(
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "adapters/ingest.py keeps translation state only in memory: after a restart the frames "
-    "already stored are skipped unparsed, so a snapshot list (QueueStatus, CoreShowChannels)"
-    " open at the restart reconciles with only its later items, and a frame without "
-    "Timestamp (FullyBooted, list items) at the end of the first batch is dated 0.0 "
-    "instead of by the latest event time seen"))
 def test_a_restart_at_any_batch_boundary_ends_with_the_domain_of_an_uninterrupted_run(
     restarts: tuple[Feed, Domain, Restarts]
 ) -> None:
