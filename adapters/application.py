@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
@@ -42,6 +43,7 @@ class CallCenter(Application[UUID]):
         key = self.env.get("AUDIT_KEY")
         self.audit_key = key.encode() if key else None
         self.sealer = Sealer(self.recorder, self.mapper, self.audit_key)
+        self._save_lock = threading.Lock()  # one seal chain: saves in this process queue up
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """Like ``Application.save``, plus the batch's seal, in one transaction."""
@@ -50,6 +52,11 @@ class CallCenter(Application[UUID]):
         if not batch.events:
             return []
         stored = [self.mapper.to_stored_event(e) for e in batch.events]
+        with self._save_lock:
+            return self._insert_sealed(batch, stored)
+
+    def _insert_sealed(self, batch: ProcessingEvent[UUID], stored: list[Any]
+                       ) -> list[Recording[UUID]]:
         for attempt in range(3):
             seal, sealed = self.sealer.seal(stored)
             try:

@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Gauge
 
-from api import routes_complaints, routes_qa
+from api import routes_complaints, routes_pbx, routes_qa
 from api.auth import UserDirectory
 from api.deps import register_access
 from api.push import Hub
@@ -76,7 +76,7 @@ def create_app(runtime: Runtime, users: UserDirectory) -> FastAPI:
     app.state.metrics = Metrics(runtime, hubs)
     app.include_router(boards_router)
     app.include_router(calls_router)
-    for feature in (routes_qa, routes_complaints):
+    for feature in (routes_qa, routes_complaints, routes_pbx):
         register_access(feature.ACCESS)
         app.include_router(feature.router)
     app.include_router(system_router)

@@ -78,6 +78,7 @@ def cmd_serve(args: argparse.Namespace, store_url: str, settings: Settings) -> i
     runtime = Runtime(store_url, settings, BoardSettings())
     client = AmiFeedClient(ami.host, ami.port, ami.user, ami.secret, runtime.items,
                            ping_interval=ami.ping_interval_s)
+    runtime.pbx = client
     return _serve(runtime, ServerSettings(), args.host, args.port,
                   lambda url: print(f"Callboard on {url} (AMI {ami.host}:{ami.port})",
                                     file=sys.stderr), client)
@@ -99,6 +100,7 @@ def cmd_demo(args: argparse.Namespace, store_url: str | None, settings: Settings
     token = UserDirectory(runtime.app).add("demo", "supervisor", by="demo")
     client = AmiFeedClient("127.0.0.1", pbx.port, "demo", "demo", runtime.items,
                            ping_interval=1.0)
+    runtime.pbx = client
 
     def banner(url: str) -> None:
         print(f"\n  Callboard demo: open {url}/login\n  log in with the demo supervisor's "

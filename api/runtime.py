@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from adapters.ami_client import AmiFeedClient
 from adapters.application import CallCenter, open_app
 from adapters.feed_items import FeedItem
 from adapters.ingest import Ingestor, IngestReport
@@ -69,6 +70,7 @@ class Runtime:
         self.report: IngestReport | None = None
         self._threads: list[threading.Thread] = []
         self._sources: list[FeedSource] = []
+        self.pbx: AmiFeedClient | None = None  # PBX actions are sent through it
         self._started = time.monotonic()
 
     # -- lifecycle ---------------------------------------------------------------------

@@ -26,6 +26,11 @@ Complaints, DND and wrap-up (appended):
     ├── DndNumberRefused         a dial to a number on the do-not-disturb list
     ├── NotOnDndList             removing a number that is not on the list
     └── NotYourCall              an agent acting on a call that is not theirs
+
+PBX actions (appended):
+    InvariantViolated
+    ├── PbxActionSettled         a second answer for a PBX action already answered
+    └── NoAgentOnCall            supervising a call no agent is connected to
 """
 
 from __future__ import annotations
@@ -42,10 +47,12 @@ __all__ = [
     "InvalidForm",
     "InvalidPolicy",
     "InvariantViolated",
+    "NoAgentOnCall",
     "NotInQueue",
     "NotOnDndList",
     "NotTheAnalyst",
     "NotYourCall",
+    "PbxActionSettled",
     "TransitionRefused",
     "UnknownAggregate",
     "UnknownRole",
@@ -135,3 +142,11 @@ class NotOnDndList(InvariantViolated):
 
 class NotYourCall(InvariantViolated):
     """An agent setting the wrap-up of a call they did not take or dial."""
+
+
+class PbxActionSettled(InvariantViolated):
+    """A PBX action's answer (or failure) recorded twice: an action has one outcome."""
+
+
+class NoAgentOnCall(InvariantViolated):
+    """Listening, whispering or barging on a call with no agent connected to it."""

@@ -13,6 +13,7 @@ from pathlib import Path
 import uvicorn
 
 from adapters.ami_client import AmiFeedClient
+from adapters.replay_pbx import PbxReplayServer
 from adapters.replay_server import ReplayAmiServer
 from api.app import create_app
 from api.auth import UserDirectory
@@ -57,9 +58,11 @@ def running_server(store_url: str, captures: list[Path] | None = None, *,
     pbx = None
     sources = []
     if captures:
-        pbx = ReplayAmiServer(captures, username="cb", secret="cb", speed=speed).start()
-        sources.append(AmiFeedClient("127.0.0.1", pbx.port, "cb", "cb", runtime.items,
-                                     ping_interval=1.0))
+        pbx = PbxReplayServer(captures, username="cb", secret="cb", speed=speed).start()
+        client = AmiFeedClient("127.0.0.1", pbx.port, "cb", "cb", runtime.items,
+                               ping_interval=1.0)
+        sources.append(client)
+        runtime.pbx = client
     app = create_app(runtime, users)
     config = uvicorn.Config(app, log_level="warning", ws_per_message_deflate=False,
                             lifespan="on")

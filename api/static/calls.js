@@ -1,10 +1,13 @@
 // The live call list (monitoring board), in the server's order, and the departed calls.
 // renderCalls(data) is pure (returns HTML) so it can be tested under node.
 
-import { esc, field, fmtClock, fmtDur, fmtInt, startPage } from "./app.js";
+import { esc, field, fmtClock, fmtDur, fmtInt, requestJson, showBanner, startPage }
+  from "./app.js";
 
 export const ACTIONS = ["listen", "whisper", "barge"];
-export const ACTIONS_DISABLED_TITLE = "available when PBX actions are enabled";
+export const ACTIONS_DISABLED_TITLE = "no agent on this call yet";
+export const EXTENSION_KEY = "callboard.extension"; // the supervisor's phone (localStorage)
+const LIVE_STATES = new Set(["on-call", "on-hold"]);
 const REASONS = {
   "closed-by-resync": "closed by resync (ended while the feed was down)",
   "lost-by-restart": "lost by PBX restart",
@@ -67,10 +70,37 @@ function supervisorsCell(supervisors) {
 }
 
 function actions(call) {
+  const live = LIVE_STATES.has(call.state);
   return ACTIONS.map((a) =>
     `<button type="button" class="action" data-action="${a}" data-call-id="${esc(call.call_id)}"` +
-    ` disabled title="${esc(ACTIONS_DISABLED_TITLE)}">${a[0].toUpperCase()}${a.slice(1)}</button>`)
+    (live ? ` title="${a} on this call from your phone"`
+      : ` disabled title="${esc(ACTIONS_DISABLED_TITLE)}"`) +
+    `>${a[0].toUpperCase()}${a.slice(1)}</button>`)
     .join("");
+}
+
+/** POST /api/pbx/calls/{call}/{mode}: ChanSpy for the supervisor's phone (the extension
+ * kept in localStorage, else the server's default for the user). */
+export async function supervise(callId, mode, extension) {
+  const body = extension ? { extension } : {};
+  return requestJson("POST", `/api/pbx/calls/${encodeURIComponent(callId)}/` +
+    `${encodeURIComponent(mode)}`, body);
+}
+
+function onAction(event) {
+  const button = event.target.closest?.("button.action[data-action]");
+  if (!button || button.disabled) return;
+  const { action, callId } = button.dataset;
+  const extension = localStorage.getItem(EXTENSION_KEY) || "";
+  document.body.dataset.pbxState = "sending";
+  supervise(callId, action, extension).then((record) => {
+    document.body.dataset.pbxState = "sent";
+    document.body.dataset.pbxAction = record.action_id;
+    showBanner(`${action}: ${record.message || record.response} (from ${record.fields.Channel})`);
+  }, (error) => {
+    document.body.dataset.pbxState = "error";
+    showBanner(`${action} failed: ${error.message}`);
+  });
 }
 
 export function renderCallRow(call) {
@@ -132,4 +162,7 @@ export function renderCalls(data) {
 ${renderDeparted(data?.departed)}`;
 }
 
-if (typeof document !== "undefined") startPage("monitoring", renderCalls);
+if (typeof document !== "undefined") {
+  startPage("monitoring", renderCalls);
+  document.addEventListener("click", onAction);
+}

@@ -1,0 +1,333 @@
+"""PBX actions through the AMI client against a replay PBX that answers them (issue 6,
+acceptance 1 and 2): each action sends the right AMI action with the right fields, the
+request and the PBX's answer are recorded as events, a PBX error comes back as a clear
+4xx/5xx; a dial to a DND number is refused and recorded, another goes out, removing the
+entry lets the next one through.
+
+The server here is ``tests.server.running_server`` with what the PBX actions need added:
+the routes of ``api.routes_pbx`` and the AMI client as ``runtime.pbx``."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import httpx
+import pytest
+import uvicorn
+
+from adapters.ami_client import AmiFeedClient
+from adapters.replay_pbx import PbxReplayServer
+from api import routes_pbx
+from api.app import create_app
+from api.auth import UserDirectory
+from api.complaints_calls import aggregate_events
+from api.deps import register_access
+from api.pbx_actions import PbxPlan
+from api.push import listening_socket
+from api.runtime import Runtime
+from api.settings import BoardSettings, Settings
+from domain.dnd import dial_id
+from domain.pbx_action import pbx_action_id
+from domain.user import ROLES
+from tests.conftest import FIXTURES
+from tests.server import RunningServer
+
+SUPERVISION = FIXTURES / "supervision" / "supervision.ami"
+# the supervision capture up to the PBX's answer to the recorded ChanSpy: Alice (1001)
+# is talking to a caller, the call is live
+LIVE_CUT = b"Event: OriginateResponse\r\nPrivilege: call,all\r\nTimestamp: 1795426193.862395"
+AGENT_CHANNEL = "Local/1001@agents-00000086;1"
+
+
+def live_capture(tmp_path: Path) -> Path:
+    data = SUPERVISION.read_bytes()
+    path = tmp_path / "supervision-live.ami"
+    path.write_bytes(data[:data.index(LIVE_CUT)])
+    return path
+
+
+@contextmanager
+def pbx_server(store_url: str, captures: list[Path], *, pbx: PbxReplayServer | None = None,
+               plan: PbxPlan | None = None, connected: bool = True, speed: float | None = None,
+               clock_at: float | None = None) -> Iterator[RunningServer]:
+    """``tests.server.running_server`` plus the PBX actions: the routes included and the
+    AMI client as ``runtime.pbx`` (None with ``connected=False``)."""
+    clock = (lambda: clock_at) if clock_at is not None else time.time
+    runtime = Runtime(store_url, Settings(), BoardSettings(), clock=clock, poll_s=0.02)
+    users = UserDirectory(runtime.app)
+    tokens = {role: users.add(f"test-{role}", role, by="tests") for role in ROLES}
+    pbx = pbx or PbxReplayServer(captures, username="cb", secret="cb", speed=speed)
+    pbx.start()
+    client = AmiFeedClient("127.0.0.1", pbx.port, "cb", "cb", runtime.items,
+                           ping_interval=1.0)
+    runtime.pbx = client if connected else None
+    app = create_app(runtime, users)
+    register_access(routes_pbx.ACCESS)
+    app.include_router(routes_pbx.router)
+    if plan is not None:
+        app.state.pbx_plan = plan
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on",
+                                           ws_per_message_deflate=False))
+    sock = listening_socket("127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    runtime.start(client)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started or not client.connected:
+        assert time.monotonic() < deadline, "the server or the AMI client did not start"
+        time.sleep(0.02)
+    try:
+        yield RunningServer(f"http://127.0.0.1:{sock.getsockname()[1]}", runtime, tokens,
+                            pbx, app.state.hubs)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        runtime.stop()
+        pbx.stop()
+        sock.close()
+
+
+def post(server: RunningServer, path: str, body: dict[str, Any],
+         role: str = "supervisor") -> httpx.Response:
+    return httpx.post(f"{server.url}{path}", json=body, timeout=30,
+                      headers={"Authorization": f"Bearer {server.tokens[role]}"})
+
+
+def sent(server: RunningServer, action_id: str) -> dict[str, str]:
+    """The headers of the action the PBX received with that ActionID."""
+    assert server.pbx is not None
+    found = [a.headers for a in server.pbx.actions_received if a.action_id == action_id]
+    assert len(found) == 1, f"the PBX received {len(found)} actions {action_id}"
+    return found[0]
+
+
+def recorded(server: RunningServer, action_id: str) -> list[tuple[str, dict[str, Any]]]:
+    events = aggregate_events(server.runtime.app, pbx_action_id(action_id))
+    return [(type(e).__qualname__, e.__dict__) for e in events]
+
+
+def actions_named(server: RunningServer, name: str) -> list[dict[str, str]]:
+    assert server.pbx is not None
+    return [a.headers for a in server.pbx.actions_received if a.name == name]
+
+
+def live_call_id(server: RunningServer) -> str:
+    """The call Alice (1001) is on, as the monitoring board shows it."""
+    deadline = time.monotonic() + 20
+    while True:
+        for row in server.runtime.view("monitoring")["calls"]:
+            if row["agent_extension"] == "1001" and row["state"] == "on-call":
+                return str(row["call_id"])
+        assert time.monotonic() < deadline, "Alice's call never showed as live"
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def server(sqlite_store: str, tmp_path: Path) -> Iterator[RunningServer]:
+    with pbx_server(sqlite_store, [live_capture(tmp_path)]) as running:
+        yield running
+
+
+# -- supervisors -----------------------------------------------------------------------
+@pytest.mark.parametrize(("mode", "options"),
+                         [("listen", "qEb"), ("whisper", "qEbw"), ("barge", "qEbB")])
+def test_a_supervisor_listens_whispers_or_barges_with_a_chanspy_originate_for_their_phone(
+        server: RunningServer, mode: str, options: str) -> None:
+    call = live_call_id(server)
+    answer = post(server, f"/api/pbx/calls/{call}/{mode}", {"extension": "9001"})
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert (body["ok"], body["response"], body["message"]) == (
+        True, "Success", "Originate successfully queued")
+    headers = sent(server, body["action_id"])
+    assert {k: headers[k] for k in ("Action", "Channel", "Application", "Data", "Async")} == {
+        "Action": "Originate", "Channel": "Local/9001@supervisor", "Application": "ChanSpy",
+        "Data": f"{AGENT_CHANNEL},{options}", "Async": "true"}
+    events = recorded(server, body["action_id"])
+    assert [kind for kind, _ in events] == ["PbxAction.Requested", "PbxAction.Answered"]
+    requested, answered = events[0][1], events[1][1]
+    assert (requested["by"], requested["kind"], requested["action"], requested["call"]) == (
+        "test-supervisor", mode, "Originate", call)
+    assert requested["fields"]["Data"] == f"{AGENT_CHANNEL},{options}"
+    assert (answered["response"], answered["message"]) == (
+        "Success", "Originate successfully queued")
+
+
+def test_a_chanspy_for_a_phone_the_pbx_does_not_have_is_a_502_naming_the_pbx_error_and_is_recorded(
+        server: RunningServer) -> None:
+    call = live_call_id(server)
+    answer = post(server, f"/api/pbx/calls/{call}/listen", {"extension": "9999"})
+    assert answer.status_code == 502, answer.text
+    assert answer.json()["detail"] == "the PBX refused Originate (listen): Originate failed"
+    action_id = answer.headers["X-Pbx-Action"]
+    assert sent(server, action_id)["Channel"] == "Local/9999@supervisor"
+    events = recorded(server, action_id)
+    assert [kind for kind, _ in events] == ["PbxAction.Requested", "PbxAction.Answered"]
+    assert (events[1][1]["response"], events[1][1]["message"]) == ("Error", "Originate failed")
+
+
+def test_supervising_a_call_that_does_not_exist_is_a_404_and_nothing_is_sent(
+        server: RunningServer) -> None:
+    answer = post(server, "/api/pbx/calls/no-such-linkedid/listen", {"extension": "9001"})
+    assert answer.status_code == 404, answer.text
+    assert "no call 'no-such-linkedid'" in answer.json()["detail"]
+    assert actions_named(server, "Originate") == []
+
+
+def test_only_supervisors_may_listen(server: RunningServer) -> None:
+    call = live_call_id(server)
+    for role in ("agent", "qa", "complaints"):
+        answer = post(server, f"/api/pbx/calls/{call}/listen", {"extension": "9001"}, role)
+        assert answer.status_code == 403, (role, answer.text)
+    assert actions_named(server, "Originate") == []
+
+
+# -- agents ----------------------------------------------------------------------------
+def test_queue_login_pause_unpause_and_logout_send_queue_actions_and_record_the_answers(
+        server: RunningServer) -> None:
+    path = "/api/pbx/agents/1005"
+    steps = [
+        ("login", {"queue": "sales", "name": "Erin Diaz"}, "QueueAdd",
+         {"Queue": "sales", "Interface": "Local/1005@agents/n", "MemberName": "Erin Diaz",
+          "StateInterface": "Custom:agent1005", "Paused": "false"},
+         "Added interface to queue"),
+        ("pause", {"reason": "lunch"}, "QueuePause",
+         {"Interface": "Local/1005@agents/n", "Paused": "true", "Reason": "lunch"},
+         "Interface paused successfully"),
+        ("unpause", {"queue": "sales"}, "QueuePause",
+         {"Interface": "Local/1005@agents/n", "Paused": "false", "Queue": "sales"},
+         "Interface unpaused successfully"),
+        ("logout", {"queue": "sales"}, "QueueRemove",
+         {"Queue": "sales", "Interface": "Local/1005@agents/n"},
+         "Removed interface from queue"),
+    ]
+    pbx = server.pbx
+    assert isinstance(pbx, PbxReplayServer)
+    for kind, body, action, fields, message in steps:
+        answer = post(server, f"{path}/{kind}", body)
+        assert answer.status_code == 200, (kind, answer.text)
+        out = answer.json()
+        headers = sent(server, out["action_id"])
+        assert headers["Action"] == action
+        assert {k: headers.get(k) for k in fields} == fields, kind
+        events = recorded(server, out["action_id"])
+        assert [k for k, _ in events] == ["PbxAction.Requested", "PbxAction.Answered"]
+        assert (events[0][1]["by"], events[0][1]["kind"]) == ("test-supervisor", kind)
+        assert (events[1][1]["response"], events[1][1]["message"]) == ("Success", message)
+        if kind == "pause":
+            assert pbx.members("sales") == {"Local/1005@agents/n": "lunch"}
+    assert pbx.members("sales") == {}
+
+
+@pytest.mark.parametrize(("kind", "body", "status", "message"), [
+    ("logout", {"queue": "sales"}, 409, "Unable to remove interface: Not there"),
+    ("pause", {"reason": "lunch"}, 404, "Interface not found"),
+    ("unpause", {}, 404, "Interface not found"),
+    ("login", {"queue": "billing"}, 404, "Unable to add interface to queue: No such queue"),
+])
+def test_a_queue_action_the_pbx_refuses_is_a_clear_4xx_and_is_recorded(
+        server: RunningServer, kind: str, body: dict[str, str], status: int,
+        message: str) -> None:
+    answer = post(server, f"/api/pbx/agents/1006/{kind}", body)
+    assert answer.status_code == status, answer.text
+    assert answer.json()["detail"].endswith(f": {message}")
+    events = recorded(server, answer.headers["X-Pbx-Action"])
+    assert events[-1][0] == "PbxAction.Answered"
+    assert (events[-1][1]["response"], events[-1][1]["message"]) == ("Error", message)
+
+
+def test_logging_in_twice_is_a_409_already_there(server: RunningServer) -> None:
+    assert post(server, "/api/pbx/agents/1007/login", {"queue": "support"}).status_code == 200
+    again = post(server, "/api/pbx/agents/1007/login", {"queue": "support"})
+    assert again.status_code == 409, again.text
+    assert again.json()["detail"] == (
+        "the PBX refused QueueAdd (login): Unable to add interface: Already there")
+
+
+def test_an_agent_acts_on_their_own_extension_only(server: RunningServer) -> None:
+    # "test-agent" ends with no digits: no extension is theirs
+    answer = post(server, "/api/pbx/agents/1001/pause", {"reason": "lunch"}, "agent")
+    assert answer.status_code == 403, answer.text
+    assert actions_named(server, "QueuePause") == []
+
+
+# -- no answer -------------------------------------------------------------------------
+def test_without_an_ami_connection_an_action_is_a_503_and_the_failure_is_recorded(
+        sqlite_store: str, tmp_path: Path) -> None:
+    with pbx_server(sqlite_store, [live_capture(tmp_path)], connected=False) as server:
+        answer = post(server, "/api/pbx/agents/1001/pause", {"reason": "lunch"})
+        assert answer.status_code == 503, answer.text
+        assert "no AMI connection" in answer.json()["detail"]
+        assert actions_named(server, "QueuePause") == []
+
+
+class SilentOnPause(PbxReplayServer):
+    """A PBX that never answers QueuePause."""
+
+    def respond(self, action_headers: dict[str, str]) -> list[bytes]:
+        if action_headers.get("Action", "").lower() == "queuepause":
+            return []
+        return super().respond(action_headers)
+
+
+def test_an_action_the_pbx_does_not_answer_in_time_is_a_504_and_recorded_as_failed(
+        sqlite_store: str, tmp_path: Path) -> None:
+    pbx = SilentOnPause([live_capture(tmp_path)], username="cb", secret="cb")
+    with pbx_server(sqlite_store, [], pbx=pbx, plan=PbxPlan(timeout_s=0.5)) as server:
+        answer = post(server, "/api/pbx/agents/1001/pause", {"reason": "lunch"})
+        assert answer.status_code == 504, answer.text
+        assert answer.json()["detail"] == "the PBX did not answer QueuePause within 0.5 s"
+        [action] = actions_named(server, "QueuePause")
+        events = recorded(server, action["ActionID"])
+        assert [k for k, _ in events] == ["PbxAction.Requested", "PbxAction.Failed"]
+        assert "did not answer" in events[1][1]["reason"]
+
+
+# -- click-to-dial and the DND guard (acceptance 2) ---------------------------------------
+def test_a_dial_to_a_dnd_number_is_refused_another_goes_out_and_removing_lets_the_next_through(
+        server: RunningServer) -> None:
+    auth = {"Authorization": f"Bearer {server.tokens['supervisor']}"}
+    listed = httpx.post(f"{server.url}/api/dnd", json={"number": "(617) 555-0101"},
+                        headers=auth, timeout=30)
+    assert listed.status_code == 201, listed.text
+    version = listed.json()["version"]
+
+    refused = post(server, "/api/pbx/dial", {"number": "617-555-0101", "extension": "1003"})
+    assert refused.status_code == 409, refused.text
+    assert f"refused by registry version {version}" in refused.json()["detail"]
+    assert refused.headers["X-Dnd-Registry-Version"] == str(version)
+    assert actions_named(server, "Originate") == []  # nothing was sent
+    dials = [e for e in server.runtime.app.recorder.select_notifications(1, 100_000)
+             if e.topic.startswith("domain.dnd:OutboundDial.Refused")]
+    assert len(dials) == 1
+    refusal = aggregate_events(server.runtime.app, UUID(str(dials[0].originator_id)))
+    assert (refusal[0].number, refusal[0].by, refusal[0].agent) == (
+        "6175550101", "test-supervisor", "1003")
+    assert (refusal[1].reason, refusal[1].registry_version) == ("dnd", version)
+
+    other = post(server, "/api/pbx/dial", {"number": "617-555-0202", "extension": "1003"})
+    assert other.status_code == 200, other.text
+    headers = sent(server, other.json()["action_id"])
+    assert {k: headers[k] for k in ("Action", "Channel", "Context", "Exten", "Priority")} == {
+        "Action": "Originate", "Channel": "Local/1003@agents-out", "Context": "outbound",
+        "Exten": "6175550202", "Priority": "1"}
+    assert other.json()["registry_version"] == version
+    cleared = aggregate_events(server.runtime.app, dial_id(other.json()["action_id"]))
+    assert [type(e).__qualname__ for e in cleared] == [
+        "OutboundDial.Requested", "OutboundDial.Cleared"]
+
+    removed = httpx.delete(f"{server.url}/api/dnd/6175550101", params={"reason": "consent"},
+                           headers=auth, timeout=30)
+    assert removed.status_code == 200, removed.text
+    again = post(server, "/api/pbx/dial", {"number": "617-555-0101", "extension": "1003"})
+    assert again.status_code == 200, again.text
+    assert again.json()["registry_version"] == removed.json()["version"] == version + 1
+    assert sent(server, again.json()["action_id"])["Exten"] == "6175550101"
+    assert [k for k, _ in recorded(server, again.json()["action_id"])] == [
+        "PbxAction.Requested", "PbxAction.Answered"]
