@@ -19,7 +19,7 @@ __all__ = ["router"]
 router = APIRouter()
 STATIC = Path(__file__).parent / "static"
 PAGES = {"wallboard": "wallboard", "agents": "agents", "calls": "monitoring",
-         "qa": "qa_work", "my-evaluations": "qa_mine"}
+         "qa": "qa_work", "my-evaluations": "qa_mine", "complaints": "complaints"}
 BOARDS = ("wallboard", "agents", "monitoring")
 
 
