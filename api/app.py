@@ -15,6 +15,7 @@ from api import routes_complaints, routes_pbx, routes_qa
 from api.auth import UserDirectory
 from api.deps import register_access
 from api.push import Hub
+from api.qa_timeline import qa_timeline_entries
 from api.routes_boards import router as boards_router
 from api.routes_calls import router as calls_router
 from api.routes_system import BOARDS
@@ -74,6 +75,7 @@ def create_app(runtime: Runtime, users: UserDirectory) -> FastAPI:
                   description="Live call-center boards from the Asterisk AMI event log.")
     app.state.runtime, app.state.users, app.state.hubs = runtime, users, hubs
     app.state.metrics = Metrics(runtime, hubs)
+    app.state.qa_timeline_entries = qa_timeline_entries(runtime.app)  # complaints <- QA
     app.include_router(boards_router)
     app.include_router(calls_router)
     for feature in (routes_qa, routes_complaints, routes_pbx):

@@ -243,3 +243,23 @@ def test_a_dispute_after_the_window_is_refused_with_a_clear_error(
         assert late.json()["detail"].startswith("too late to dispute: the window closed at ")
         mine = qa.ok("GET", "/my-evaluations", "alice.martin")["evaluations"]
         assert mine[0]["status"] == "submitted" and mine[0]["final"] is True
+
+
+def test_a_complaint_timeline_shows_the_qa_evaluations_of_its_calls(qa: Qa) -> None:
+    created = qa.ok("POST", "/evaluations", "qa", {"call_id": DAVE_CALL, "form": "calls",
+                                                  "analyst": "ben"})
+    qa.ok("POST", f"/evaluations/{created['id']}/submit", "ben", {"answers": GOOD})
+    headers = {"Authorization": f"Bearer {qa.tokens['complaints']}"}
+    url = f"{qa.server.url}/api/complaints"
+    opened = httpx.post(url, headers=headers, timeout=30, json={
+        "channel": "phone", "customer_name": "A Caller", "customer_number": "2025550100",
+        "matter": "rude answer",
+        "category": "rudeness", "calls": [DAVE_CALL]})
+    assert opened.status_code == 201, opened.text
+    reference = opened.json()["reference"]
+    timeline = httpx.get(f"{url}/{reference}/timeline", headers=headers, timeout=30).json()
+    qa_rows = [e for e in timeline["entries"] if e["source"] == "qa"]
+    assert [e["type"] for e in qa_rows] == ["Evaluation.Assigned", "Evaluation.Submitted"]
+    assert qa_rows[-1]["data"]["score"] == 100.0 and qa_rows[-1]["data"]["call_id"] == DAVE_CALL
+    times = [e["at"] for e in timeline["entries"]]
+    assert times == sorted(times)
