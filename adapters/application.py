@@ -14,6 +14,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, Notification, Recording
 
 from adapters.audit import Sealer
+from adapters.log_pages import notifications
 from adapters.store import store_env
 from domain.agent import Agent
 from domain.call import Call
@@ -129,13 +130,7 @@ class StoreUnit:
                 self._agents[agent.interface] = agent
 
     def _scan(self, topics: tuple[str, ...]) -> Iterator[Any]:
-        start = 1
-        while True:
-            page = self.app.recorder.select_notifications(start, 5000, topics=topics)
-            yield from page
-            if len(page) < 5000:
-                return
-            start = page[-1].id + 1
+        return notifications(self.app.recorder, topics, size=5000)
 
     # -- lookups -------------------------------------------------------------------------
     def find(self, cls: type[A], aggregate_id: UUID) -> A | None:
@@ -260,12 +255,5 @@ def read_events(app: CallCenter, topics: Iterable[str] = (), *, stop: int | None
                 page: int = 2000) -> Iterator[Any]:
     """Domain events from the log in order (only ``topics`` if given), up to position
     ``stop`` inclusive: a point-in-time replay."""
-    wanted = tuple(topics)
-    start = 1
-    while True:
-        notifications = app.recorder.select_notifications(start, page, stop=stop, topics=wanted)
-        for notification in notifications:
-            yield app.mapper.to_domain_event(notification)
-        if len(notifications) < page:
-            return
-        start = notifications[-1].id + 1
+    for notification in notifications(app.recorder, topics, stop=stop, size=page):
+        yield app.mapper.to_domain_event(notification)

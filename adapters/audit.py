@@ -13,7 +13,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import Mapper, StoredEvent
 
+from adapters.log_pages import notifications
 from domain.audit import GENESIS, AuditSeal, Entry, seal_digest, sign
 
 __all__ = ["SEAL_TOPIC", "AuditReport", "Problem", "Sealer", "export", "stored_digest",
@@ -35,16 +35,6 @@ def stored_digest(originator_id: Any, version: int, topic: str, state: bytes) ->
     return hashlib.sha256(f"{key}|{version}|{topic}|".encode() + state).hexdigest()
 
 
-def _notifications(recorder: Any, topics: tuple[str, ...] = ()) -> Iterator[Any]:
-    start = 1
-    while True:
-        page = recorder.select_notifications(start, PAGE, topics=topics)
-        yield from page
-        if len(page) < PAGE:
-            return
-        start = page[-1].id + 1
-
-
 class Sealer:
     """Keeps the digest of the last seal; makes the next one."""
 
@@ -54,7 +44,7 @@ class Sealer:
 
     def reload(self) -> None:
         last = None
-        for notification in _notifications(self.recorder, (SEAL_TOPIC,)):
+        for notification in notifications(self.recorder, (SEAL_TOPIC,), size=PAGE):
             last = notification
         self.previous = GENESIS if last is None else \
             self.mapper.to_domain_event(last).digest  # type: ignore[attr-defined]
@@ -112,7 +102,7 @@ def verify(recorder: Any, mapper: Mapper[UUID], key: bytes | None = None) -> Aud
     """Check every stored event against the seals, and the seals against each other."""
     report = AuditReport()
     where: dict[tuple[str, int], tuple[int, str]] = {}  # (id, version) -> (position, digest)
-    for n in _notifications(recorder):
+    for n in notifications(recorder, size=PAGE):
         if n.topic != SEAL_TOPIC:
             ident = n.originator_id.hex if isinstance(n.originator_id, UUID) else str(
                 n.originator_id)
@@ -120,7 +110,7 @@ def verify(recorder: Any, mapper: Mapper[UUID], key: bytes | None = None) -> Aud
                 n.originator_id, n.originator_version, n.topic, n.state))
     sealed: set[tuple[str, int]] = set()
     previous, segment_start = GENESIS, 1
-    for n in _notifications(recorder):
+    for n in notifications(recorder, size=PAGE):
         if n.topic != SEAL_TOPIC:
             report.events += 1
             continue
@@ -174,7 +164,7 @@ def export(recorder: Any, mapper: Mapper[UUID], out: Path, since: float | None,
     out.mkdir(parents=True, exist_ok=True)
     count = 0
     with (out / "events.jsonl").open("w") as events, (out / "seals.jsonl").open("w") as seals:
-        for n in _notifications(recorder):
+        for n in notifications(recorder, size=PAGE):
             if n.topic == SEAL_TOPIC:
                 seal: Any = mapper.to_domain_event(n)
                 seals.write(json.dumps({"position": n.id, "previous": seal.previous,

@@ -9,7 +9,6 @@ are those of the call (its ``Linkedid``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -19,6 +18,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from psycopg.sql import SQL, Identifier
 
 from adapters.application import CallCenter
+from adapters.log_pages import notifications
 from domain.feed import decode_raw
 
 __all__ = ["CHUNK_TOPIC", "LogEntry", "call_frames", "log_page", "positions_of"]
@@ -53,20 +53,10 @@ def positions_of(app: CallCenter, aggregate_id: UUID) -> dict[int, int]:
             return {int(r["originator_version"]): int(r["notification_id"])
                     for r in curs.fetchall()}
     found: dict[int, int] = {}  # in-memory store: scan
-    for n in _all(app):
+    for n in notifications(app.recorder, size=5000):
         if n.originator_id == aggregate_id:
             found[n.originator_version] = n.id
     return found
-
-
-def _all(app: CallCenter, topics: tuple[str, ...] = ()) -> Iterator[Any]:
-    start = 1
-    while True:
-        page = app.recorder.select_notifications(start, 5000, topics=topics)
-        yield from page
-        if len(page) < 5000:
-            return
-        start = page[-1].id + 1
 
 
 def _chunk_before(app: CallCenter, position: int) -> Any | None:
@@ -106,19 +96,13 @@ def log_page(app: CallCenter, *, after: int, limit: int, topics: tuple[str, ...]
         return _aggregate_page(app, aggregate_id, after=after, limit=limit, topics=topics,
                                since=since, until=until)
     out: list[LogEntry] = []
-    start = after + 1
-    while len(out) < limit:
-        page = app.recorder.select_notifications(start, 1000, topics=topics)
-        for n in page:
-            event = app.mapper.to_domain_event(n)
-            if _in_time(event, since, until):
-                out.append(LogEntry(n.id, n.topic, str(n.originator_id), n.originator_version,
-                                    event))
-                if len(out) == limit:
-                    return out, n.id
-        if len(page) < 1000:
-            return out, None
-        start = page[-1].id + 1
+    for n in notifications(app.recorder, topics, start=after + 1, size=1000):
+        event = app.mapper.to_domain_event(n)
+        if _in_time(event, since, until):
+            out.append(LogEntry(n.id, n.topic, str(n.originator_id), n.originator_version,
+                                event))
+            if len(out) == limit:
+                return out, n.id
     return out, None
 
 

@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from eventsourcing.persistence import Tracking
 
 from adapters.application import CallCenter
+from adapters.log_pages import pages
 from adapters.projection_store import BUCKET_S, ViewRecorder
 
 __all__ = ["Fold", "Progress", "TrackedProjection", "as_of"]
@@ -41,16 +42,9 @@ Progress = Callable[[int, int, int], None]  # (position, head, events folded so 
 def _events(app: CallCenter, topics: tuple[str, ...], start: int, stop: int | None,
             page: int) -> Iterator[tuple[int, list[Any]]]:
     """Pages of (last position, domain events) from ``start`` up to ``stop``."""
-    while True:
-        notifications = app.recorder.select_notifications(start, page, stop=stop,
-                                                          topics=topics)
-        if not notifications:
-            return
-        to_event = app.mapper.to_domain_event
+    to_event = app.mapper.to_domain_event
+    for notifications in pages(app.recorder, topics, start=start, stop=stop, size=page):
         yield notifications[-1].id, [to_event(n) for n in notifications]
-        if len(notifications) < page:
-            return
-        start = notifications[-1].id + 1
 
 
 class TrackedProjection:

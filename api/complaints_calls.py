@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from adapters.application import CallCenter
+from adapters.application import CallCenter, read_events
 from domain.agent import extension_of
 from domain.errors import UnknownAggregate
 from domain.ids import agent_id, call_id
@@ -67,15 +67,9 @@ def call_facts(app: CallCenter, ref: str) -> CallFacts:
 def agent_interfaces(app: CallCenter) -> dict[str, tuple[str, str]]:
     """Every registered agent: extension -> (interface, name)."""
     found: dict[str, tuple[str, str]] = {}
-    start = 1
-    while True:
-        page = app.recorder.select_notifications(start, 1000, topics=(AGENT_REGISTERED,))
-        for n in page:
-            e: Any = app.mapper.to_domain_event(n)
-            found[extension_of(e.interface)] = (e.interface, e.name)
-        if len(page) < 1000:
-            return found
-        start = page[-1].id + 1
+    for e in read_events(app, (AGENT_REGISTERED,), page=1000):
+        found[extension_of(e.interface)] = (e.interface, e.name)
+    return found
 
 
 def agent_history(app: CallCenter, interface: str) -> list[Any]:

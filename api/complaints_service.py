@@ -10,7 +10,7 @@ from typing import Any
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from adapters.application import CallCenter
+from adapters.application import CallCenter, read_events
 from api.complaints_calls import agent_history, agent_interfaces, aggregate_events, call_facts
 from domain.complaint import Complaint, complaint_id, new_reference
 from domain.complaint_deadlines import Breach, DeadlinePolicy, check_deadlines
@@ -110,17 +110,10 @@ class ComplaintService:
     def open_references(self) -> list[str]:
         """Complaints not closed, from the log's status events."""
         status: dict[Any, tuple[str, str]] = {}
-        start = 1
-        while True:
-            page = self.app.recorder.select_notifications(start, 1000, topics=STATUS_TOPICS)
-            for n in page:
-                e: Any = self.app.mapper.to_domain_event(n)
-                name = type(e).__qualname__
-                ref = e.reference if name == "Complaint.Opened" else status[n.originator_id][1]
-                status[n.originator_id] = (name, ref)
-            if len(page) < 1000:
-                break
-            start = page[-1].id + 1
+        for e in read_events(self.app, STATUS_TOPICS, page=1000):
+            name = type(e).__qualname__
+            ref = e.reference if name == "Complaint.Opened" else status[e.originator_id][1]
+            status[e.originator_id] = (name, ref)
         return sorted(ref for name, ref in status.values() if name != "Complaint.Closed")
 
     def check_deadlines(self, now: float | None = None) -> list[Breach]:

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from adapters.application import CallCenter
+from adapters.log_pages import pages
 from projections.qa_catalogue import QaCatalogueFold
 from projections.qa_evaluations import QaEvaluationsFold
 
@@ -28,15 +29,10 @@ class QaViews:
 
     def _catch_up(self, fold: Any) -> None:
         start = self._positions[fold.name] + 1
-        while True:
-            page = self.app.recorder.select_notifications(start, PAGE, topics=fold.topics)
+        for page in pages(self.app.recorder, fold.topics, start=start, size=PAGE):
             for notification in page:
                 fold.apply(self.app.mapper.to_domain_event(notification))
-            if page:
-                self._positions[fold.name] = page[-1].id
-                start = page[-1].id + 1
-            if len(page) < PAGE:
-                return
+            self._positions[fold.name] = page[-1].id
 
     @contextmanager
     def reading(self) -> Iterator[tuple[QaCatalogueFold, QaEvaluationsFold]]:
