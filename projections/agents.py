@@ -13,7 +13,7 @@ from typing import Any
 
 from projections.live import AgentNow, CallNow
 from projections.queue_stats import Outbound, Visit
-from projections.stats_report import build_report
+from projections.stats_report import build_report, round2
 from projections.wallboard import (
     AGENT_STATES,
     BoardPolicy,
@@ -42,10 +42,6 @@ DEFINITIONS = {
                           "counted once",
     "logged_in_s_by_queue": "seconds logged in to each queue",
 }
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
 
 
 class AgentBoardProjection(StatsAndFloor):
@@ -98,7 +94,7 @@ class AgentBoardProjection(StatsAndFloor):
             "state": agent.state,
             "reason": agent.reason,
             "since": agent.since,
-            "in_state_s": _round(max(0.0, now - agent.since)),
+            "in_state_s": round2(max(0.0, now - agent.since)),
             "queues": [self.queue_row(agent, queue) for queue in sorted(agent.queues)],
             "current_call": self.current_call(agent, now),
             "day": figures,
@@ -121,9 +117,9 @@ class AgentBoardProjection(StatsAndFloor):
         connects = sum(1 for o in dials if o.status == "ANSWER")
         return {
             "handled": len(handled),
-            "hold_total_s": _round(hold),
-            "acw_total_s": _round(acw),
-            "aht_s": _round((talk + acw) / len(handled)) if handled else None,
+            "hold_total_s": round2(hold),
+            "acw_total_s": round2(acw),
+            "aht_s": round2((talk + acw) / len(handled)) if handled else None,
             "outbound_dials": len(dials),
             "outbound_connects": connects,
             "outbound_talk_s": sum(o.talk_s for o in dials),
@@ -163,7 +159,7 @@ class AgentBoardProjection(StatsAndFloor):
             "state": state,
             "started_at": call.started_at,
             "answered_at": call.answered_at,
-            "duration_s": _round(max(0.0, now - start)),
+            "duration_s": round2(max(0.0, now - start)),
         }
 
     def totals(self, agents: list[AgentNow]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from domain.agent import extension_of
 from projections.complaints import topics
+from projections.stats_report import pct
 from projections.wallboard import BoardPolicy, business_day_start
 
 __all__ = ["DEFINITIONS", "KpiFold", "KpiPolicy", "target_check"]
@@ -63,10 +64,6 @@ def target_check(sales: int, answered: int, dials: int, policy: KpiPolicy) -> di
     return {"met": met_by is not None, "met_by": met_by, "sales": sales,
             "answered": answered, "dials": dials,
             "thresholds": {name: threshold for name, _, threshold in rules}}
-
-
-def _pct(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 2) if whole else None
 
 
 def _union_s(spans: list[tuple[int, int]]) -> int:
@@ -282,10 +279,10 @@ class KpiFold:
         return {
             "agent": self.names.get(ext, ext), "extension": ext,
             "dials": c["dials"], "connects": c["connects"],
-            "contact_rate": _pct(c["connects"], c["dials"]),
+            "contact_rate": pct(c["connects"], c["dials"]),
             "effective_conversations": sum(1 for t in talks if t >= policy.effective_s),
             "intents": codes["intent"], "sales": codes["sale"],
-            "conversion": _pct(codes["sale"], c["connects"]),
+            "conversion": pct(codes["sale"], c["connects"]),
             "answered_inbound": c["answered_inbound"],
             "talk_inbound_s": c["talk_inbound_s"], "talk_outbound_s": sum(talks),
             "talk_total_s": c["talk_inbound_s"] + sum(talks),

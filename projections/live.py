@@ -31,11 +31,6 @@ def _spy_mode(data: str) -> str:
     return "barge" if "B" in options else "whisper" if "w" in options else "listen"
 
 
-def _extension(channel: str) -> str:
-    """``Local/9001@supervisor-00000001;1`` -> ``9001``."""
-    return channel.split("/", 1)[-1].split("@", 1)[0]
-
-
 @dataclass
 class SupervisorNow:
     extension: str
@@ -283,7 +278,7 @@ class LiveFloor:
         if call := self._call(e):
             mode = self._spy_modes.get(e.spyer_linkedid, "listen")
             call.supervisors[e.spyer_channel] = SupervisorNow(
-                _extension(e.spyer_channel), mode, e.at, e.spyer_linkedid)
+                extension_of(e.spyer_channel), mode, e.at, e.spyer_linkedid)
 
     def _spy_ended(self, e: Any) -> None:
         if call := self._call(e):

@@ -17,6 +17,7 @@ from typing import Any
 
 from domain.agent import extension_of
 from projections.live import CallNow, LiveFloor
+from projections.stats_report import round2
 from projections.topics import topics_of
 from projections.wallboard import BoardPolicy
 
@@ -24,10 +25,6 @@ __all__ = ["ATTENTION", "MonitoringProjection"]
 
 ATTENTION = ("waiting", "long-talk", "long-hold", "open-complaint")
 UNSHOWN_DIRECTIONS = {"unknown", "internal"}
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
 
 
 class MonitoringProjection:
@@ -130,12 +127,12 @@ class MonitoringProjection:
             "agent_name": call.agent_name or (agent.name if agent is not None else ""),
             "ringing": sorted(call.ringing),
             "started_at": call.started_at,
-            "waiting_s": _round(waiting_s),
+            "waiting_s": round2(waiting_s),
             "answered_at": call.answered_at,
-            "talk_s": _round(talk_s),
+            "talk_s": round2(talk_s),
             "on_hold": hold_s is not None,
-            "hold_s": _round(hold_s),
-            "hold_total_s": _round(call.hold_total_s + (hold_s or 0.0)),
+            "hold_s": round2(hold_s),
+            "hold_total_s": round2(call.hold_total_s + (hold_s or 0.0)),
             "recordings": list(call.recordings),
             "supervisors": [{"extension": s.extension, "mode": s.mode, "since": s.since}
                             for s in sorted(call.supervisors.values(),

@@ -16,7 +16,7 @@ from domain.agent import extension_of
 if TYPE_CHECKING:
     from projections.queue_stats import StatsProjection, Visit
 
-__all__ = ["build_report"]
+__all__ = ["build_report", "pct", "round2"]
 
 DEFAULT_SERVICE_LEVEL_S = 20
 
@@ -25,8 +25,13 @@ def _mean(values: list[int]) -> float | None:
     return round(sum(values) / len(values), 2) if values else None
 
 
-def _pct(part: int, whole: int) -> float | None:
+def pct(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` in percent, 2 decimals; None of nothing."""
     return round(100.0 * part / whole, 2) if whole else None
+
+
+def round2(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
 
 
 def _max(values: list[int]) -> int | None:
@@ -96,8 +101,8 @@ def queue_figures(visits: list[Visit], service_level_s: int, rna: int) -> dict[s
         "talk_total_s": sum(talks),
         "service_level_s": service_level_s,
         "answered_within_sl": within,
-        "service_level_pct": _pct(within, len(answered)),
-        "service_level_pct_offered": _pct(within, len(visits)),
+        "service_level_pct": pct(within, len(answered)),
+        "service_level_pct_offered": pct(within, len(visits)),
     }
 
 

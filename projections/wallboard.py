@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from projections.live import LiveFloor
 from projections.queue_stats import StatsProjection, Visit
-from projections.stats_report import DEFAULT_SERVICE_LEVEL_S, queue_figures
+from projections.stats_report import DEFAULT_SERVICE_LEVEL_S, queue_figures, round2
 from projections.topics import topics_of
 
 __all__ = ["AGENT_STATES", "BoardPolicy", "StatsAndFloor", "WallboardProjection",
@@ -77,10 +77,6 @@ def forget_old_days(stats: StatsProjection, event: Any, policy: BoardPolicy,
     day = business_day_start(at, policy)
     stats.prune(day - keep_s)
     return day + 86_400
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
 
 
 def _ratio(part: float, whole: float, scale: float = 100.0) -> float | None:
@@ -202,10 +198,10 @@ class WallboardProjection(StatsAndFloor):
             "abandon_rate": _ratio(len(abandoned), len(visits)),
             "abandon_rate_minus_short": _ratio(len(abandoned) - len(short),
                                                len(visits) - len(short)),
-            "asa_s": _round(sum(waits) / len(waits)) if waits else None,
+            "asa_s": round2(sum(waits) / len(waits)) if waits else None,
             "handled": len(handled),
-            "hold_total_s": _round(hold),
-            "acw_total_s": _round(acw),
+            "hold_total_s": round2(hold),
+            "acw_total_s": round2(acw),
             "aht_s": _ratio(talk + acw, len(handled), 1.0),
             "occupancy": _ratio(talk + acw, available_s),
         })
@@ -236,7 +232,7 @@ class WallboardProjection(StatsAndFloor):
                     paused[reason or "unspecified"] += 1
             queues[queue] = {
                 "waiting_now": len(waiting),
-                "longest_wait_s": _round(now - (waiting[0].waiting_since or now))
+                "longest_wait_s": round2(now - (waiting[0].waiting_since or now))
                 if waiting else 0,
                 "agents": {s: states.get(s, 0) for s in AGENT_STATES},
                 "paused_by_reason": dict(paused),
@@ -249,7 +245,7 @@ class WallboardProjection(StatsAndFloor):
                              if a.state == "paused")
         totals = {
             "waiting_now": len(waiting),
-            "longest_wait_s": _round(now - (waiting[0].waiting_since or now)) if waiting else 0,
+            "longest_wait_s": round2(now - (waiting[0].waiting_since or now)) if waiting else 0,
             "agents": {s: states.get(s, 0) for s in AGENT_STATES},
             "paused_by_reason": dict(paused_all),
             "logged_in": sum(n for s, n in states.items() if s != "logged-out"),
