@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, UploadFile
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.auth import Principal, mask_view
 from api.complaints_access import role
 from api.complaints_deps import DndDep, PoliciesDep, WrapupDep, domain_errors, instant
 from api.complaints_settings import agent_extension
+from api.schemas import Open
 
 __all__ = ["router"]
 
@@ -22,9 +23,6 @@ Number = Annotated[str, Field(min_length=1, max_length=40)]
 CallRef = Annotated[str, Field(min_length=1, max_length=80)]
 MAX_CSV_BYTES = 20 * 1024 * 1024
 
-
-class Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
 
 
 class DndLookup(Open):

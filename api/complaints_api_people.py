@@ -6,22 +6,19 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from pydantic import BaseModel, ConfigDict
 
 from api.auth import Principal
 from api.complaints_access import role
 from api.complaints_deps import PoliciesDep
 from api.complaints_folds import read_fold
 from api.deps import RuntimeDep
+from api.schemas import Open
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["agent KPIs and attendance"])
 DayQuery = Annotated[date | None, Query(description="YYYY-MM-DD (default: today)")]
 
-
-class Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
 
 
 class KpiDay(Open):

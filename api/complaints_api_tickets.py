@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.auth import Principal
 from api.complaints_access import role
@@ -15,6 +15,7 @@ from api.complaints_deps import ComplaintsDep, PoliciesDep, domain_errors, insta
 from api.complaints_folds import read_fold
 from api.complaints_service import complaint_summary
 from api.deps import RuntimeDep
+from api.schemas import Open
 from domain.complaint import Complaint
 
 __all__ = ["router"]
@@ -26,9 +27,6 @@ Ref = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-
 Text = Annotated[str, Field(max_length=5000)]
 Short = Annotated[str, Field(max_length=200)]
 
-
-class Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
 
 
 class ComplaintOut(Open):

@@ -6,6 +6,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas import Open
+
 __all__ = ["AnswersIn", "AssignIn", "AssignSampleIn", "AssignedOut", "CalibrationOut",
            "CatalogueOut", "DraftIn", "EvaluationOut", "EvaluationsOut", "FormIn", "FormOut",
            "FormsOut", "PoliciesOut", "PolicyIn", "PolicyOut", "ReasonIn", "ReportOut",
@@ -76,9 +78,6 @@ class ReasonIn(In):
 class RescoreIn(ReasonIn):
     answers: Answers
 
-
-class Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
 
 
 class CatalogueRow(Open):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from api.auth import Principal, mask_view
 from api.deps import RuntimeDep, require
+from api.runtime import Runtime
 from api.schemas import AgentsBoard, LiveCalls, QueueOut, QueuesOut, Wallboard
 
 __all__ = ["router"]
@@ -17,6 +18,12 @@ router = APIRouter(prefix="/api", tags=["boards"])
 
 AtQuery = Annotated[datetime | None, Query(
     description="ISO 8601 instant: the board as it stood then (default: now)")]
+
+
+def _board(runtime: Runtime, name: str, who: Principal, at: datetime | None) -> dict[str, Any]:
+    """A board as ``who`` may see it: now, or as it stood ``at``."""
+    view: dict[str, Any] = mask_view(runtime.view(name, _at(at)), who.role)
+    return view
 
 
 def _at(at: datetime | None) -> float | None:
@@ -31,8 +38,7 @@ def _at(at: datetime | None) -> float | None:
             response_model=Wallboard, summary="Queues, service level and agents by state")
 def wallboard(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("wallboard"))],
               at: AtQuery = None) -> dict[str, Any]:
-    view: dict[str, Any] = mask_view(runtime.view("wallboard", _at(at)), who.role)
-    return view
+    return _board(runtime, "wallboard", who, at)
 
 
 @router.get("/queues",
@@ -60,13 +66,11 @@ def queue(name: str, runtime: RuntimeDep,
             response_model=AgentsBoard, summary="The agent board")
 def agents(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("agents"))],
            at: AtQuery = None) -> dict[str, Any]:
-    view: dict[str, Any] = mask_view(runtime.view("agents", _at(at)), who.role)
-    return view
+    return _board(runtime, "agents", who, at)
 
 
 @router.get("/calls/live",
             response_model=LiveCalls, summary="Live calls, ordered for a supervisor's attention")
 def live_calls(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("monitoring"))],
                at: AtQuery = None) -> dict[str, Any]:
-    view: dict[str, Any] = mask_view(runtime.view("monitoring", _at(at)), who.role)
-    return view
+    return _board(runtime, "monitoring", who, at)

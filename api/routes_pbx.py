@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from api.auth import Principal
 from api.complaints_deps import PoliciesDep, domain_errors
@@ -24,6 +24,7 @@ from api.pbx_actions import (
     http_status,
     record_dict,
 )
+from api.schemas import Open
 from domain.errors import DndNumberRefused
 from domain.pbx_action import PbxAction
 
@@ -60,9 +61,6 @@ def get_pbx(request: Request, runtime: RuntimeDep) -> PbxActions:
 
 PbxDep = Annotated[PbxActions, Depends(get_pbx)]
 
-
-class Open(BaseModel):
-    model_config = ConfigDict(extra="allow")
 
 
 class ActionOut(Open):

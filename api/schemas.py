@@ -8,11 +8,25 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["AgentsBoard", "EventsPage", "Health", "LiveCalls", "Me", "QueueOut", "QueuesOut",
-           "Ready", "Recordings", "Timeline", "Wallboard"]
+__all__ = [
+    "AgentsBoard",
+    "EventsPage",
+    "Health",
+    "LiveCalls",
+    "Me",
+    "Open",
+    "QueueOut",
+    "QueuesOut",
+    "Ready",
+    "Recordings",
+    "Timeline",
+    "Wallboard",
+]
 
 
 class Open(BaseModel):
+    """A response model that keeps fields it does not type (views carry more)."""
+
     model_config = ConfigDict(extra="allow")
 
 
