@@ -5,41 +5,19 @@ API says. A screenshot of the wallboard is kept in ``.artifacts/`` (or
 
 from __future__ import annotations
 
-import os
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import SCENARIOS, summary
+from tests.e2e.conftest import ARTIFACTS
 from tests.server import RunningServer, running_server
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("CALLBOARD_ARTIFACTS",
-                                Path(__file__).parent.parent.parent / ".artifacts"))
 FIELDS = ("waiting_now", "offered", "answered", "abandoned", "service_level")
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium chromium-driver)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def page_figures(page: object, queue: str) -> dict[str, str | None]:

@@ -5,42 +5,19 @@ events. A screenshot goes to ``.artifacts/complaints.png`` (or ``$CALLBOARD_ARTI
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import pytest
 
 from api.cli import main
 from tests.conftest import SCENARIOS
+from tests.e2e.conftest import ARTIFACTS
 from tests.server import RunningServer, running_server
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("CALLBOARD_ARTIFACTS",
-                                Path(__file__).parent.parent.parent / ".artifacts"))
 BLIND_TRANSFER = "1795426256.288"  # sales (Bob Keller) -> blind transfer -> support (Dave)
 HELD = "1795426251.284"  # Alice Martin puts the caller on hold and takes them back
 OPENED_AT = 1795426400.0  # after both calls ended
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium chromium-driver)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def log_in(browser: object, server: RunningServer, token: str, page_path: str) -> object:

@@ -12,10 +12,7 @@ import pytest
 from api.complaints_calls import aggregate_events
 from domain.pbx_action import pbx_action_id
 from tests.conftest import SCENARIOS
-from tests.e2e.test_browser import browser
 from tests.integration.test_pbx_actions import pbx_server
-
-__all__ = ["browser"]  # the fixture, shared with the other browser tests
 
 pytestmark = pytest.mark.slow
 

@@ -5,10 +5,6 @@ and submits; the agent sees the result and disputes it. Screenshots of both page
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-from pathlib import Path
-
 import httpx
 import pytest
 
@@ -18,33 +14,14 @@ from api.cli import main
 from domain.ids import call_id
 from domain.qa_scoring import EXAMPLE
 from tests.conftest import FIXTURES, SCENARIOS
+from tests.e2e.conftest import ARTIFACTS
 from tests.server import RunningServer, running_server
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("CALLBOARD_ARTIFACTS",
-                                Path(__file__).parent.parent.parent / ".artifacts"))
 RECORDING = "sales-20261123-091901-1795425541.20.wav"  # Alice Martin's call, audio at hand
 CALL = str(call_id("1795425541.20"))
 ANSWERS = {"greet": "no", "name": "n/a", "needs": "fair", "consent": "yes"}  # 22.22
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing; .ci/run installs Debian's chromium")
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium chromium-driver)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def api(server: RunningServer, method: str, path: str, token: str, body: object = None
