@@ -11,16 +11,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CollectorRegistry, Gauge
 
-from api import routes_complaints, routes_pbx, routes_qa
 from api.auth import UserDirectory
+from api.boards.routes import router as boards_router
+from api.calls.routes import router as calls_router
+from api.complaints import router as routes_complaints
 from api.deps import register_access
+from api.pbx import routes as routes_pbx
 from api.push import Hub
-from api.qa_timeline import qa_timeline_entries
-from api.routes_boards import router as boards_router
-from api.routes_calls import router as calls_router
-from api.routes_system import BOARDS
-from api.routes_system import router as system_router
+from api.qa import router as routes_qa
+from api.qa.timeline import qa_timeline_entries
 from api.runtime import Runtime
+from api.system.routes import BOARDS
+from api.system.routes import router as system_router
 
 __all__ = ["Metrics", "create_app"]
 

@@ -20,9 +20,9 @@ from typing import Any
 
 from eventsourcing.application import AggregateNotFoundError
 
-from adapters.application import CallCenter, read_events
+from adapters.store.application import CallCenter, read_events
+from domain.access.user import ROLES, User
 from domain.ids import user_id
-from domain.user import ROLES, User
 
 __all__ = ["COOKIE", "UNMASKED_ROLES", "Principal", "UserDirectory", "mask_number",
            "mask_view", "token_digest"]
@@ -33,7 +33,7 @@ COOKIE = "callboard_token"
 UNMASKED_ROLES = frozenset({"supervisor", "complaints", "auditor"})
 NUMBER_KEYS = frozenset({"number", "caller_number", "customer_number", "dialed_number"})
 NAME_KEYS = frozenset({"customer_name", "caller_name"})
-USER_TOPICS = tuple(f"domain.user:User.{n}" for n in
+USER_TOPICS = tuple(f"domain.access.user:User.{n}" for n in
                     ("Added", "TokenIssued", "RoleChanged", "Disabled"))
 
 

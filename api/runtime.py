@@ -10,12 +10,12 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from adapters.ami_client import AmiFeedClient
-from adapters.application import CallCenter, open_app
-from adapters.feed_items import FeedItem
-from adapters.ingest import Ingestor, IngestReport
-from adapters.projection_runner import TrackedProjection, as_of
-from api.boards import NAMES, board_policy, fold_factory, open_projection
+from adapters.ami.client import AmiFeedClient
+from adapters.ami.feed_items import FeedItem
+from adapters.ingest.ingestor import Ingestor, IngestReport
+from adapters.projection_runner.runner import TrackedProjection, as_of
+from adapters.store.application import CallCenter, open_app
+from api.boards.registry import NAMES, board_policy, fold_factory, open_projection
 from api.settings import BoardSettings, Settings
 
 __all__ = ["FeedSource", "Runtime"]
@@ -59,7 +59,7 @@ class Runtime:
         self.projections: dict[str, TrackedProjection] = {
             name: open_projection(self.app, store_url, name, boards, cipher_key=settings.key())
             for name in NAMES}
-        from api.complaints_folds import complaint_numbers
+        from api.complaints.folds import complaint_numbers
 
         monitoring: Any = self.projections["monitoring"].fold
         monitoring.open_complaint_numbers = complaint_numbers(self)

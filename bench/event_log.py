@@ -42,9 +42,9 @@ from uuid import UUID, uuid5
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
-from adapters.application import CallCenter, open_app, read_events
-from adapters.capture import capture_items
-from adapters.ingest import Ingestor
+from adapters.ami.capture import capture_items
+from adapters.ingest.ingestor import Ingestor
+from adapters.store.application import CallCenter, open_app, read_events
 from bench.workload import fixtures_dir
 from domain.ids import NAMESPACE
 
@@ -72,8 +72,8 @@ SCENARIOS: tuple[tuple[str, ...], ...] = (
     ("outbound-telesales/outbound-telesales.ami",),
     ("restart/restart.seg1.ami", "restart/restart.seg2.ami", "restart/restart.seg3.ami"),
 )
-FEED_TOPIC_PREFIX = "domain.feed"
-PER_COPY_TOPIC_PREFIX = "domain.call:"  # aggregates that are new in every copy
+FEED_TOPIC_PREFIX = "domain.telephony.feed"
+PER_COPY_TOPIC_PREFIX = "domain.telephony.call:"  # aggregates that are new in every copy
 TIME_FIELDS = ("at", "last_call_end", "booted_at")
 ASTERISK_ID_FIELDS = ("linkedid", "uniqueid", "spyer_linkedid")
 _EPOCH_ID = re.compile(r"^(\d{9,})(\..*)?$")  # "1795425541.20": epoch, then a sequence

@@ -36,10 +36,10 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
 
-from adapters.ami_frames import parse_buffer
-from adapters.application import open_app
-from adapters.capture import capture_items
-from adapters.ingest import Ingestor, IngestReport
+from adapters.ami.capture import capture_items
+from adapters.ami.frames import parse_buffer
+from adapters.ingest.ingestor import Ingestor, IngestReport
+from adapters.store.application import open_app
 from bench.workload import DEFAULT_FRAMES, write_workload
 
 __all__ = ["StoreResult", "main", "measure_ingest", "run_postgres", "run_sqlite"]

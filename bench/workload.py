@@ -24,7 +24,7 @@ import math
 import re
 from pathlib import Path
 
-from adapters.ami_frames import BANNER_PREFIX
+from adapters.ami.frames import BANNER_PREFIX
 
 __all__ = [
     "DEFAULT_FRAMES",
@@ -66,7 +66,7 @@ def fixtures_dir() -> Path:
 
 
 def count_frames(data: bytes) -> int:
-    """Frames as ``adapters.ami_frames.parse_buffer`` splits them (the banner is one)."""
+    """Frames as ``adapters.ami.frames.parse_buffer`` splits them (the banner is one)."""
     return data.count(_END) + (1 if data.startswith(BANNER_PREFIX) else 0)
 
 

@@ -38,19 +38,19 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from adapters.ami_frames import (
+from adapters.ami.feed_items import ConnectionClosed, ConnectionOpened, FeedItem, ReceivedFrames
+from adapters.ami.frames import (
     BANNER_PREFIX,
     FrameSplitter,
     MalformedFrame,
     parse_buffer,
     parse_frame,
 )
-from adapters.application import open_app, read_events
-from adapters.feed_items import ConnectionClosed, ConnectionOpened, FeedItem, ReceivedFrames
-from adapters.ingest import Ingestor
-from adapters.transcoder import OrjsonTranscoder
-from adapters.translation import SnapshotCollector, translate
-from domain.feed import decode_raw
+from adapters.ami.translation import SnapshotCollector, translate
+from adapters.ingest.ingestor import Ingestor
+from adapters.store.application import open_app, read_events
+from adapters.store.transcoder import OrjsonTranscoder
+from domain.telephony.feed import decode_raw
 
 __all__ = ["DICTIONARY", "check", "main", "seeds"]
 
@@ -151,7 +151,7 @@ def check_translation(frames: list[bytes]) -> None:
 
 
 def check_ingest(data: bytes) -> None:
-    """Ingest ``data`` as one capture (as ``adapters.capture`` hands it over)."""
+    """Ingest ``data`` as one capture (as ``adapters.ami.capture`` hands it over)."""
     if not data:
         return
     splitter = FrameSplitter()
@@ -165,8 +165,8 @@ def check_ingest(data: bytes) -> None:
     try:
         with _logged() as records:
             Ingestor(app, batch_size=7).ingest(items)
-        stored = [frame for event in read_events(app, ["domain.feed:FeedChunk.Recorded"])
-                  for frame in event.frames]
+        chunks = read_events(app, ["domain.telephony.feed:FeedChunk.Recorded"])
+        stored = [frame for event in chunks for frame in event.frames]
     finally:
         app.close()
     assert [frame[0] for frame in stored] == list(range(1, len(stored) + 1)), "seq gap"

@@ -13,7 +13,7 @@ import pytest
 
 from tests.conftest import SCENARIOS, summary
 from tests.e2e.conftest import ARTIFACTS
-from tests.server import RunningServer, running_server
+from tests.support.server import RunningServer, running_server
 
 FIELDS = ("waiting_now", "offered", "answered", "abandoned", "service_level")
 

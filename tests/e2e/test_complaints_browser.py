@@ -8,10 +8,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from api.cli import main
+from api.cli.main import main
 from tests.conftest import SCENARIOS
 from tests.e2e.conftest import ARTIFACTS
-from tests.server import RunningServer, running_server
+from tests.support.server import RunningServer, running_server
 
 BLIND_TRANSFER = "1795426256.288"  # sales (Bob Keller) -> blind transfer -> support (Dave)
 HELD = "1795426251.284"  # Alice Martin puts the caller on hold and takes them back
@@ -44,7 +44,7 @@ def test_a_complaint_handler_opens_a_ticket_and_sees_its_timeline(
         token = server.tokens["complaints"]
         served = httpx.get(server.url + "/complaints", cookies={"callboard_token": token})
         assert served.status_code == 200, "/complaints is not served: add it to PAGES in " \
-            "api/routes_system.py"
+            "api/system/routes.py"
 
         page = log_in(browser, server, token, "/complaints")
         page.wait_for_selector('body[data-ready="true"]')  # type: ignore[attr-defined]

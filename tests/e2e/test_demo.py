@@ -28,7 +28,7 @@ def test_the_demo_prints_a_url_and_a_login_and_its_board_moves(tmp_path: Path) -
     log = tmp_path / "demo.log"
     with log.open("wb") as err:
         demo = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "demo", "--port", str(free_port()),
+            [sys.executable, "-m", "api.cli.main", "demo", "--port", str(free_port()),
              "--speed", "20", "--store", f"sqlite:///{tmp_path / 'demo.db'}"],
             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
             stdout=subprocess.DEVNULL, stderr=err)

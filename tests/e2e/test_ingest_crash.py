@@ -19,12 +19,12 @@ from typing import Any
 
 import pytest
 
-from adapters.application import CallCenter, open_app, read_events
-from adapters.audit import verify
-from adapters.capture import capture_items
-from adapters.feed_items import ConnectionClosed, FeedItem, ReceivedFrames
-from adapters.ingest import Ingestor
-from api.cli import main, stats_figures
+from adapters.ami.capture import capture_items
+from adapters.ami.feed_items import ConnectionClosed, FeedItem, ReceivedFrames
+from adapters.ingest.ingestor import Ingestor
+from adapters.store.application import CallCenter, open_app, read_events
+from adapters.store.audit import verify
+from api.cli.main import main, stats_figures
 from bench.workload import build_workload, count_frames
 from tests.conftest import SCENARIOS
 
@@ -45,7 +45,7 @@ def feed_and_domain(app: CallCenter) -> tuple[Feed, Domain]:
     domain: Domain = defaultdict(list)
     for event in read_events(app):
         kind = type(event)
-        if kind.__module__ == "domain.feed" and kind.__qualname__ == "FeedChunk.Recorded":
+        if kind.__module__ == "domain.telephony.feed" and kind.__qualname__ == "FeedChunk.Recorded":
             feed[event.connection_id].extend(
                 (frame[0], frame[1], frame[2], frame[3]) for frame in event.frames)
             continue
@@ -79,7 +79,7 @@ def assert_same(feed: Feed, domain: Domain, ref_feed: Feed, ref_domain: Domain) 
 def start(store: str, capture: Path, log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as err:
         return subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "ingest", "--store", store, str(capture)],
+            [sys.executable, "-m", "api.cli.main", "ingest", "--store", store, str(capture)],
             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
             stdout=subprocess.DEVNULL, stderr=err)
 

@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from adapters.replay_server import ReplayAmiServer
-from api.cli import main, stats_figures
+from adapters.replay.server import ReplayAmiServer
+from api.cli.main import main, stats_figures
 from tests.conftest import SCENARIOS
 
 ROOT = Path(__file__).parent.parent.parent
@@ -34,7 +34,7 @@ def test_listen_records_the_same_figures_as_ingest_of_the_same_capture(tmp_path:
 
     with ReplayAmiServer([capture], username="callboard", secret="s3cret") as server:
         process = subprocess.Popen(
-            [sys.executable, "-m", "api.cli", "listen", "--store", listened,
+            [sys.executable, "-m", "api.cli.main", "listen", "--store", listened,
              "--host", "127.0.0.1", "--port", str(server.port),
              "--user", "callboard", "--secret", "s3cret"],
             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},

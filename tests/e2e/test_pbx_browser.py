@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from api.complaints_calls import aggregate_events
-from domain.pbx_action import pbx_action_id
+from adapters.store.call_facts import aggregate_events
+from domain.pbx_actions.action import pbx_action_id
 from tests.conftest import SCENARIOS
 from tests.integration.test_pbx_actions import pbx_server
 

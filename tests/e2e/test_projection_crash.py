@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.application import open_app, read_events
-from adapters.projection_store import open_view_recorder
-from api.boards import NAMES, board_policy, fold_factory, open_projection
-from api.cli import main
+from adapters.projection_runner.store import open_view_recorder
+from adapters.store.application import open_app, read_events
+from api.boards.registry import NAMES, board_policy, fold_factory, open_projection
+from api.cli.main import main
 from api.settings import BoardSettings
 from tests.conftest import SCENARIOS
 
@@ -29,7 +29,7 @@ def start(command: str, store: str, log: Path) -> subprocess.Popen[bytes]:
     # a checkpoint after every page of 5 events: many commits, many places to die between
     with log.open("ab") as err:
         return subprocess.Popen(
-            [sys.executable, "-m", "api.cli", command, "--store", store, "--quiet",
+            [sys.executable, "-m", "api.cli.main", command, "--store", store, "--quiet",
              "--page", "5", "--checkpoint-events", "5"],
             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT),
                            "CALLBOARD_BOARD_CHECKPOINT_S": "0"},

@@ -8,14 +8,14 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from adapters.application import open_app
+from adapters.store.application import open_app
 from api.auth import UserDirectory
-from api.cli import main
+from api.cli.main import main
 from domain.ids import call_id
-from domain.qa_scoring import EXAMPLE
+from domain.qa.scoring import EXAMPLE
 from tests.conftest import FIXTURES, SCENARIOS
 from tests.e2e.conftest import ARTIFACTS
-from tests.server import RunningServer, running_server
+from tests.support.server import RunningServer, running_server
 
 RECORDING = "sales-20261123-091901-1795425541.20.wav"  # Alice Martin's call, audio at hand
 CALL = str(call_id("1795425541.20"))
@@ -55,7 +55,7 @@ def test_a_qa_analyst_scores_a_call_while_it_plays_and_the_agent_disputes_the_re
         for path, token in (("/qa", qa_token), ("/my-evaluations", alice)):
             served = httpx.get(server.url + path, cookies={"callboard_token": token})
             assert served.status_code == 200, f"{path} is not served: add it to PAGES in " \
-                "api/routes_system.py"
+                "api/system/routes.py"
         api(server, "POST", "/api/qa/forms", qa_token,
             {"name": "calls", "definition": EXAMPLE.as_dict()})
         api(server, "POST", "/api/qa/forms/calls/publish", qa_token)

@@ -20,7 +20,7 @@ import pytest
 import websockets
 
 from tests.conftest import SCENARIOS
-from tests.server import RunningServer, running_server
+from tests.support.server import RunningServer, running_server
 
 CLIENTS = 200
 LISTEN_S = 4.0

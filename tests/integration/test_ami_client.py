@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from adapters.ami_client import AmiFeedClient
-from adapters.ami_frames import parse_buffer, parse_frame
-from adapters.feed_items import ConnectionClosed, ConnectionOpened, FeedItem, ReceivedFrame
-from adapters.replay_server import DEFAULT_BANNER, ReplayAmiServer, build_frame
+from adapters.ami.client import AmiFeedClient
+from adapters.ami.feed_items import ConnectionClosed, ConnectionOpened, FeedItem, ReceivedFrame
+from adapters.ami.frames import parse_buffer, parse_frame
+from adapters.replay.server import DEFAULT_BANNER, ReplayAmiServer, build_frame
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 SUPERVISION = FIXTURES / "supervision" / "supervision.ami"

@@ -10,11 +10,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.cli import main
+from api.cli.main import main
+from domain.access.user import ROLES
 from domain.ids import call_id
-from domain.user import ROLES
 from tests.conftest import FIXTURES, SCENARIOS, summary
-from tests.server import RunningServer, running_server
+from tests.support.server import RunningServer, running_server
 
 MID = "2026-11-23T09:20:00Z"  # basic-day: callers waiting, agents on calls
 LINKEDID = "1795425541.20"  # a basic-day call with a sample recording
@@ -150,7 +150,7 @@ def test_login_sets_a_cookie_that_opens_the_pages(server: RunningServer) -> None
 
 
 def test_users_are_events_in_the_log(tmp_path: Path) -> None:
-    from adapters.application import open_app, read_events
+    from adapters.store.application import open_app, read_events
 
     store = f"sqlite:///{tmp_path / 'users.db'}"
     assert main(["user", "add", "maria", "--role", "qa", "--store", store]) == 0
@@ -158,7 +158,7 @@ def test_users_are_events_in_the_log(tmp_path: Path) -> None:
     assert main(["user", "add", "bad name", "--role", "qa", "--store", store]) == 2
     app = open_app(store)
     kinds = [type(e).__qualname__ for e in read_events(app, ())
-             if type(e).__module__ == "domain.user"]
+             if type(e).__module__ == "domain.access.user"]
     app.close()
     assert kinds == ["User.Added", "User.RoleChanged", "User.TokenIssued"]
 

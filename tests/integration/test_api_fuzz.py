@@ -16,9 +16,9 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from api.cli import main
+from api.cli.main import main
 from tests.conftest import FIXTURES, SCENARIOS, summary
-from tests.server import RunningServer, running_server
+from tests.support.server import RunningServer, running_server
 
 
 @pytest.fixture(scope="module")

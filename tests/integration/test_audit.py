@@ -13,7 +13,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from api.cli import main
+from api.cli.main import main
 from tests.conftest import SCENARIOS
 
 AUDIT_KEY = "auditors-only-secret"
@@ -42,7 +42,7 @@ def param(store: str) -> str:
 def call_event_positions(store: str) -> list[int]:
     with database(store) as (conn, table, position):
         rows = conn.execute(f"SELECT {position} FROM {table} WHERE topic LIKE "
-                            f"'domain.call:%' ORDER BY {position}").fetchall()
+                            f"'domain.telephony.call:%' ORDER BY {position}").fetchall()
     return [int(r[0]) for r in rows]
 
 

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from adapters.application import open_app, read_events
-from adapters.capture import CaptureError, capture_items
-from adapters.ingest import Ingestor
-from api.cli import main
-from domain.feed import decode_raw
-from projections.queue_stats import TOPICS, StatsProjection
+from adapters.ami.capture import CaptureError, capture_items
+from adapters.ingest.ingestor import Ingestor
+from adapters.store.application import open_app, read_events
+from api.cli.main import main
+from domain.telephony.feed import decode_raw
+from projections.floor.queue_stats import TOPICS, StatsProjection
 from tests.conftest import SCENARIOS, summary
 
 GARBAGE = b"Event: AgentConnect\r\nQueue: sales\r\n\x00\x01 not a header line\r\n\r\n"
@@ -51,7 +51,7 @@ def test_garbage_non_utf8_and_a_cut_frame_are_logged_raw_and_ingestion_goes_on(
     # every byte received is in the feed, verbatim (the non-UTF-8 bytes included)
     stored = b"".join(
         decode_raw(frame[2])
-        for event in read_events(app, ["domain.feed:FeedChunk.Recorded"])
+        for event in read_events(app, ["domain.telephony.feed:FeedChunk.Recorded"])
         for frame in event.frames
     )
     assert stored == data

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from adapters.application import open_app, read_events
-from api.cli import main
-from projections.agents import AgentBoardProjection
-from projections.monitoring import MonitoringProjection
+from adapters.store.application import open_app, read_events
+from api.cli.main import main
+from projections.floor.agents import AgentBoardProjection
+from projections.floor.monitoring import MonitoringProjection
 from tests.conftest import FIXTURES, SCENARIOS, summary
 
 Board = AgentBoardProjection | MonitoringProjection

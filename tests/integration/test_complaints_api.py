@@ -12,10 +12,10 @@ import httpx
 import pytest
 
 from api.auth import UserDirectory
-from api.cli import main
-from domain.user import ROLES
+from api.cli.main import main
+from domain.access.user import ROLES
 from tests.conftest import SCENARIOS, summary
-from tests.server import RunningServer, running_server
+from tests.support.server import RunningServer, running_server
 
 CAROLS_CALL = "1795426417.314"  # Carol Nguyen dials 6175557826: ANSWER, 39 s
 BOBS_CALL = "1795426489.346"  # Ana Gonzalez (2025553288) answered by Bob Keller

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from adapters.application import CallCenter, open_app
-from api.cli import main
-from api.complaints_calls import call_facts
-from api.complaints_service import ComplaintService
-from domain.complaint_deadlines import DeadlinePolicy
+from adapters.store.application import CallCenter, open_app
+from adapters.store.call_facts import call_facts
+from api.cli.main import main
+from api.complaints.service import ComplaintService
+from domain.complaints.deadlines import DeadlinePolicy
 from tests.conftest import SCENARIOS
 
 BLIND_TRANSFER = "1795426256.288"  # sales (Bob Keller) -> blind transfer -> support (Dave)

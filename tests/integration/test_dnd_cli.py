@@ -1,5 +1,5 @@
 """``callboard dnd import | add | remove | check`` and ``callboard complaints
-check-deadlines`` (the commands as ``api.cli`` registers them)."""
+check-deadlines`` (the commands as ``api.cli.main`` registers them)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from adapters.application import open_app
-from api.cli_complaints import add_complaint_commands, run_complaint_command
-from api.complaints_service import ComplaintService
+from adapters.store.application import open_app
+from api.cli.complaints import add_complaint_commands, run_complaint_command
+from api.complaints.service import ComplaintService
 from api.settings import Settings
-from domain.complaint_deadlines import DeadlinePolicy
+from domain.complaints.deadlines import DeadlinePolicy
 
 T0 = 1_795_420_000.0
 

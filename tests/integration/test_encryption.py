@@ -11,8 +11,8 @@ import psycopg
 import pytest
 from eventsourcing.persistence import MapperDeserialisationError
 
-from adapters.store import new_cipher_key
-from api.cli import main, stats_figures
+from adapters.store.url import new_cipher_key
+from api.cli.main import main, stats_figures
 from tests.conftest import SCENARIOS, summary
 from tests.integration.test_scenarios import compare
 

@@ -16,8 +16,9 @@ RST), and the server restarts once on the same port. Then:
 
 With frames "happening during the gap" (never sent), only calls that did not overlap a gap
 must match; those whose end fell in a gap are closed by the resync, none abandoned. Two
-resync mistakes found on the way are regression tests (fixed in domain/handlers.py), and the
-client bug fixed on the way (frames lost when a Ping fails first) has its regression test.
+resync mistakes found on the way are regression tests (fixed in
+domain/telephony/handlers.py), and the client bug fixed on the way (frames lost when a
+Ping fails first) has its regression test.
 
 A replay at full speed has no receive clock that agrees with the capture's Timestamps, so
 the client's clock is PBX time (``PbxClock``): frames without a Timestamp are then dated
@@ -43,27 +44,27 @@ from uuid import UUID
 
 import pytest
 
-from adapters import ami_client
-from adapters.ami_client import AmiFeedClient, FeedStats
-from adapters.ami_frames import FrameSplitter, parse_frame
-from adapters.application import CallCenter, open_app, read_events
-from adapters.feed_items import ConnectionClosed, FeedItem, ReceivedFrame
-from adapters.ingest import Ingestor, IngestReport
-from adapters.replay_faults import Cut, FaultyAmiServer, Gap
-from adapters.replay_frames import DEFAULT_BANNER, Capture, build_frame, timestamp_of
-from api.boards import NAMES, fold_factory
-from domain.feed import decode_raw
+from adapters.ami import client as ami_client
+from adapters.ami.client import AmiFeedClient, FeedStats
+from adapters.ami.feed_items import ConnectionClosed, FeedItem, ReceivedFrame
+from adapters.ami.frames import FrameSplitter, parse_frame
+from adapters.ingest.ingestor import Ingestor, IngestReport
+from adapters.replay.frames import DEFAULT_BANNER, Capture, build_frame, timestamp_of
+from adapters.store.application import CallCenter, open_app, read_events
+from api.boards.registry import NAMES, fold_factory
 from domain.ids import call_id
-from projections.queue_stats import StatsProjection, Visit
-from projections.stats_report import queue_figures
-from projections.wallboard import BoardPolicy
+from domain.telephony.feed import decode_raw
+from projections.floor.queue_stats import StatsProjection, Visit
+from projections.floor.stats_report import queue_figures
+from projections.floor.wallboard import BoardPolicy
 from tests.conftest import SCENARIOS
+from tests.support.replay_faults import Cut, FaultyAmiServer, Gap
 
 CAPTURE_PATH = SCENARIOS["basic-day"][0]
 CAPTURE = Capture.load(CAPTURE_PATH)
 STAMPS = [t for t in CAPTURE.timestamps if t is not None]
 USER, SECRET = "callboard", "s3cret"
-FEED_TOPICS = tuple(f"domain.feed:{name}" for name in (
+FEED_TOPICS = tuple(f"domain.telephony.feed:{name}" for name in (
     "Feed.Opened", "Feed.Resumed", "Feed.Interrupted", "Feed.Closed", "FeedChunk.Recorded"))
 DOMAIN = ("Call.", "Agent.", "Queue.", "Pbx.")
 CALL_ENDS = ("Call.Ended", "Call.ClosedByResync", "Call.LostByRestart")
@@ -215,7 +216,7 @@ def lifetimes(app: CallCenter) -> dict[UUID, tuple[float, float | None]]:
     """Each call's start and end as the domain has them."""
     started: dict[UUID, float] = {}
     ended: dict[UUID, float] = {}
-    for e in read_events(app, [f"domain.call:{t}" for t in ("Call.Started", *CALL_ENDS)]):
+    for e in read_events(app, [f"domain.telephony.call:{t}" for t in ("Call.Started", *CALL_ENDS)]):
         if type(e).__qualname__ == "Call.Started":
             started[e.originator_id] = e.at
         else:
@@ -387,7 +388,7 @@ def test_with_frames_skipped_in_the_gaps_calls_clear_of_them_equal_and_the_rest_
                     ended_unseen.add(call_id(headers["Linkedid"]))
         assert len(ended_unseen) >= 2
         ends = {e.originator_id: type(e).__qualname__ for e in read_events(
-            run.app, [f"domain.call:{t}" for t in CALL_ENDS])}
+            run.app, [f"domain.telephony.call:{t}" for t in CALL_ENDS])}
         assert {c: ends.get(c) for c in ended_unseen} == dict.fromkeys(
             ended_unseen, "Call.ClosedByResync")
         for c in ended_unseen:
@@ -405,7 +406,7 @@ def test_with_frames_skipped_in_the_gaps_calls_clear_of_them_equal_and_the_rest_
         run.app.close()
 
 
-# -- what the resync got wrong once (domain/handlers.py) -------------------------------------
+# -- what the resync got wrong once (domain/telephony/handlers.py) ---------------------------
 
 def call_events(app: CallCenter, linkedid: str) -> list[str]:
     return [type(e).__qualname__ for e in read_events(app)

@@ -12,15 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from adapters.application import CallCenter, open_app, read_events
-from api.cli import main
-from api.complaints_dnd import DndService
-from api.complaints_wrapup import WrapupService
+from adapters.store.application import CallCenter, open_app, read_events
+from api.cli.main import main
+from api.outbound.dnd import DndService
+from api.outbound.wrapup import WrapupService
 from domain.errors import NotYourCall
-from projections.attendance import AttendanceFold
-from projections.complaints import ComplaintsFold
-from projections.kpis import KpiFold, KpiPolicy
-from projections.wallboard import BoardPolicy
+from projections.complaints.timeline import ComplaintsFold
+from projections.floor.wallboard import BoardPolicy
+from projections.workforce.attendance import AttendanceFold
+from projections.workforce.kpis import KpiFold, KpiPolicy
 from tests.conftest import SCENARIOS, summary
 
 DAY = "2026-11-23"

@@ -4,8 +4,8 @@ request and the PBX's answer are recorded as events, a PBX error comes back as a
 4xx/5xx; a dial to a DND number is refused and recorded, another goes out, removing the
 entry lets the next one through.
 
-The server here is ``tests.server.running_server`` with what the PBX actions need added:
-the routes of ``api.routes_pbx`` and the AMI client as ``runtime.pbx``."""
+The server here is ``tests.support.server.running_server`` with what the PBX actions need added:
+the routes of ``api.pbx.routes`` and the AMI client as ``runtime.pbx``."""
 
 from __future__ import annotations
 
@@ -21,22 +21,22 @@ import httpx
 import pytest
 import uvicorn
 
-from adapters.ami_client import AmiFeedClient
-from adapters.replay_pbx import PbxReplayServer
-from api import routes_pbx
+from adapters.ami.client import AmiFeedClient
+from adapters.store.call_facts import aggregate_events
 from api.app import create_app
 from api.auth import UserDirectory
-from api.complaints_calls import aggregate_events
 from api.deps import register_access
-from api.pbx_actions import PbxPlan
+from api.pbx import routes as routes_pbx
+from api.pbx.service import PbxPlan
 from api.push import listening_socket
 from api.runtime import Runtime
 from api.settings import BoardSettings, Settings
-from domain.dnd import dial_id
-from domain.pbx_action import pbx_action_id
-from domain.user import ROLES
+from domain.access.user import ROLES
+from domain.outbound.dnd import dial_id
+from domain.pbx_actions.action import pbx_action_id
 from tests.conftest import FIXTURES
-from tests.server import RunningServer
+from tests.support.replay_pbx import PbxReplayServer
+from tests.support.server import RunningServer
 
 SUPERVISION = FIXTURES / "supervision" / "supervision.ami"
 # the supervision capture up to the PBX's answer to the recorded ChanSpy: Alice (1001)
@@ -56,7 +56,7 @@ def live_capture(tmp_path: Path) -> Path:
 def pbx_server(store_url: str, captures: list[Path], *, pbx: PbxReplayServer | None = None,
                plan: PbxPlan | None = None, connected: bool = True, speed: float | None = None,
                clock_at: float | None = None) -> Iterator[RunningServer]:
-    """``tests.server.running_server`` plus the PBX actions: the routes included and the
+    """``tests.support.server.running_server`` plus the PBX actions: the routes included and the
     AMI client as ``runtime.pbx`` (None with ``connected=False``)."""
     clock = (lambda: clock_at) if clock_at is not None else time.time
     runtime = Runtime(store_url, Settings(), BoardSettings(), clock=clock, poll_s=0.02)
@@ -304,7 +304,7 @@ def test_a_dial_to_a_dnd_number_is_refused_another_goes_out_and_removing_lets_th
     assert refused.headers["X-Dnd-Registry-Version"] == str(version)
     assert actions_named(server, "Originate") == []  # nothing was sent
     dials = [e for e in server.runtime.app.recorder.select_notifications(1, 100_000)
-             if e.topic.startswith("domain.dnd:OutboundDial.Refused")]
+             if e.topic.startswith("domain.outbound.dnd:OutboundDial.Refused")]
     assert len(dials) == 1
     refusal = aggregate_events(server.runtime.app, UUID(str(dials[0].originator_id)))
     assert (refusal[0].number, refusal[0].by, refusal[0].agent) == (

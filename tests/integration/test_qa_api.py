@@ -12,14 +12,14 @@ from typing import Any
 import httpx
 import pytest
 
-from adapters.application import open_app
+from adapters.store.application import open_app
 from api.auth import UserDirectory
-from api.cli import main
+from api.cli.main import main
+from domain.access.user import ROLES
 from domain.ids import call_id
-from domain.qa_scoring import EXAMPLE
-from domain.user import ROLES
+from domain.qa.scoring import EXAMPLE
 from tests.conftest import FIXTURES, SCENARIOS
-from tests.server import RunningServer, running_server
+from tests.support.server import RunningServer, running_server
 
 ALICE_CALL = str(call_id("1795425541.20"))  # sales, Alice Martin (1001), audio in the samples
 DAVE_CALL = str(call_id("1795425542.24"))  # support, Dave Okafor (1004)

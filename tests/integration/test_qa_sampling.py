@@ -13,20 +13,20 @@ from typing import Any
 
 import pytest
 
-from adapters.application import open_app, read_events
-from api.cli import main
-from api.cli_qa import add_qa_commands, run_qa_command
-from api.qa_evaluating import EvaluationService
-from api.qa_service import QaService
+from adapters.store.application import open_app, read_events
+from api.cli.main import main
+from api.cli.qa import add_qa_commands, run_qa_command
+from api.qa.evaluating import EvaluationService
+from api.qa.service import QaService
 from api.settings import Settings
-from domain.qa_policy import PolicyRules
-from domain.qa_sampling import Candidate, draw
-from domain.qa_scoring import EXAMPLE
+from domain.qa.policy import PolicyRules
+from domain.qa.sampling import Candidate, draw
+from domain.qa.scoring import EXAMPLE
 from tests.conftest import FIXTURES, SCENARIOS
 
 SAMPLES = FIXTURES / "recordings-sample"
 DAY = "2026-11-23"
-DRAWN = ("domain.qa_sample:Sample.Drawn",)
+DRAWN = ("domain.qa.sample:Sample.Drawn",)
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +149,7 @@ def test_has_recording_keeps_only_the_calls_whose_audio_is_here(qa: QaService) -
 
 
 def qa_cli(*argv: str) -> int:
-    """``callboard qa ...`` as api.cli will run it."""
+    """``callboard qa ...`` as api.cli.main will run it."""
     parser = argparse.ArgumentParser(prog="callboard")
     sub = parser.add_subparsers(dest="command", required=True)
 

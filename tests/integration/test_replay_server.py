@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from asterisk.ami.client import AMIClient
 
-from adapters.ami_frames import FrameSplitter, parse_buffer, parse_frame
-from adapters.replay_faults import Cut, FaultyAmiServer
-from adapters.replay_server import DEFAULT_BANNER, ReplayAmiServer, build_frame
+from adapters.ami.frames import FrameSplitter, parse_buffer, parse_frame
+from adapters.replay.server import DEFAULT_BANNER, ReplayAmiServer, build_frame
+from tests.support.replay_faults import Cut, FaultyAmiServer
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 SUPERVISION = FIXTURES / "supervision" / "supervision.ami"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from api.cli import main
+from api.cli.main import main
 from tests.conftest import SCENARIOS, summary
 
 # The restart capture has facts no AMI consumer can have; every other figure must match.
@@ -114,7 +114,7 @@ def test_restart_figures_equal_the_ground_truth_except_what_fell_in_the_feed_gap
 def test_ingesting_a_capture_twice_leaves_the_figures_and_the_log_unchanged(
     sqlite_store: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from adapters.application import open_app
+    from adapters.store.application import open_app
 
     ingest(sqlite_store, "supervision")
     first = run_stats(sqlite_store, capsys=capsys)

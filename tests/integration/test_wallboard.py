@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from adapters.application import open_app, read_events
-from api.cli import main
+from adapters.store.application import open_app, read_events
+from api.cli.main import main
 from tests.conftest import SCENARIOS, summary
 from tests.integration.test_scenarios import close, differences
 

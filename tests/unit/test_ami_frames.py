@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.ami_frames import FrameSplitter, MalformedFrame, parse_buffer, parse_frame
+from adapters.ami.frames import FrameSplitter, MalformedFrame, parse_buffer, parse_frame
 
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
 EVENT = b"Event: Hangup\r\nUniqueid: 1.2\r\nCause-txt: Normal Clearing\r\n\r\n"
@@ -70,7 +70,7 @@ def test_command_output_lines_are_kept_in_order() -> None:
 
 
 def test_the_store_compressor_round_trips_small_and_large_payloads() -> None:
-    from adapters.transcoder import FastZlibCompressor
+    from adapters.store.transcoder import FastZlibCompressor
 
     compressor = FastZlibCompressor()
     for payload in (b"", b"{}", b"x" * 100, b"Event: Newexten\r\n" * 500):

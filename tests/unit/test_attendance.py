@@ -8,8 +8,8 @@ from datetime import UTC, datetime, time
 
 import pytest
 
-from domain.agent import Agent
-from projections.attendance import AttendanceFold, AttendancePolicy, judge_shift
+from domain.telephony.agent import Agent
+from projections.workforce.attendance import AttendanceFold, AttendancePolicy, judge_shift
 
 POLICY = AttendancePolicy()
 

@@ -9,10 +9,10 @@ from uuid import UUID
 
 import pytest
 
-from adapters.application import open_app, read_events
+from adapters.store.application import open_app, read_events
 from bench.event_log import BaseLog, base_log, copies_needed, copy_window, write_log
-from domain.agent import Agent
-from projections.wallboard import WallboardProjection
+from domain.telephony.agent import Agent
+from projections.floor.wallboard import WallboardProjection
 
 COPIES = 3
 COUNTS = ("offered", "answered", "abandoned", "timed_out", "exit_empty", "exit_with_key",

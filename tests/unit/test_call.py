@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.call import Call
 from domain.errors import CallAlreadyEnded, NotInQueue
+from domain.telephony.call import Call
 
 
 def queued_call() -> Call:

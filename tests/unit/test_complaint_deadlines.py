@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from adapters.application import open_app, read_events
-from api.complaints_service import ComplaintService
-from domain.complaint import Complaint
-from domain.complaint_deadlines import DeadlinePolicy, check_deadlines
+from adapters.store.application import open_app, read_events
+from api.complaints.service import ComplaintService
+from domain.complaints.complaint import Complaint
+from domain.complaints.deadlines import DeadlinePolicy, check_deadlines
 
 T0 = 1_795_420_000.0
 POLICY = DeadlinePolicy(first_response_s={"normal": 3600, "major": 600},
@@ -112,7 +112,7 @@ def test_the_checker_service_records_breaches_in_the_log_exactly_when_due(
         ("C-7", "resolution")]
     assert complaints.check_deadlines() == []
     stored = [(e.at, e.kind, e.detected_at) for e in read_events(
-        app, ("domain.complaint:Complaint.DeadlineBreached",))]
+        app, ("domain.complaints.complaint:Complaint.DeadlineBreached",))]
     assert stored == [(T0 + 3600, "first-response", T0 + 3600),
                       (T0 + 7200, "resolution", T0 + 7200)]
     assert complaints.open_references() == ["C-7"]

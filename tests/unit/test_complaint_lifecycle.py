@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.complaint import Complaint, complaint_id
-from domain.complaint_deadlines import DeadlinePolicy
+from domain.complaints.complaint import Complaint, complaint_id
+from domain.complaints.deadlines import DeadlinePolicy
 from domain.errors import EscalationRequired, InvalidChoice, TransitionRefused
 
 POLICY = DeadlinePolicy()

@@ -3,10 +3,10 @@ and per category; the open complaints' numbers for the monitoring board."""
 
 from __future__ import annotations
 
-from domain.complaint import Complaint
-from domain.complaint_deadlines import DeadlinePolicy, check_deadlines
-from domain.disposition import Wrapup
-from projections.complaints import ComplaintsFold
+from domain.complaints.complaint import Complaint
+from domain.complaints.deadlines import DeadlinePolicy, check_deadlines
+from domain.outbound.wrapup import Wrapup
+from projections.complaints.timeline import ComplaintsFold
 
 DAY = 86_400.0
 T0 = 1_795_392_000.0  # 2026-11-23 00:00 UTC

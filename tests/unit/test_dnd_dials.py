@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-from adapters.application import CallCenter, open_app, read_events
-from api.complaints_dnd import DndService, parse_numbers
+from adapters.store.application import CallCenter, open_app, read_events
+from api.outbound.dnd import DndService, parse_numbers
 from domain.errors import AlreadyExists
 
 T0 = 1_795_426_700.0
-DIAL_TOPICS = tuple(f"domain.dnd:OutboundDial.{n}" for n in ("Requested", "Refused",
+DIAL_TOPICS = tuple(f"domain.outbound.dnd:OutboundDial.{n}" for n in ("Requested", "Refused",
                                                               "Cleared"))
 
 
@@ -53,7 +53,7 @@ def test_a_dnd_number_is_refused_and_recorded_another_goes_out_and_removal_lets_
     assert dials(app) == [("Requested", "6175557826"), ("Refused", 2),
                           ("Requested", "6175554538"), ("Cleared", 2),
                           ("Requested", "6175557826"), ("Cleared", 3)]
-    refusal = next(e for e in read_events(app, ("domain.dnd:OutboundDial.Refused",)))
+    refusal = next(e for e in read_events(app, ("domain.outbound.dnd:OutboundDial.Refused",)))
     assert (refusal.reason, refusal.dnd_source) == ("dnd", "wrap-up")
 
 

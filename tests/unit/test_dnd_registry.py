@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.dnd import DndRegistry, OutboundDial, normalise_number, registry_id
 from domain.errors import DndNumberRefused, InvalidChoice, NotOnDndList
+from domain.outbound.dnd import DndRegistry, OutboundDial, normalise_number, registry_id
 
 T0 = 1_795_420_000.0
 

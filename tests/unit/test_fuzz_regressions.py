@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 
-from adapters.ami_frames import parse_frame
-from adapters.application import open_app, read_events
-from adapters.feed_items import ConnectionClosed, ConnectionOpened, ReceivedFrames
-from adapters.ingest import Ingestor
-from adapters.translation import SnapshotCollector, translate
-from domain import commands as c
+from adapters.ami.feed_items import ConnectionClosed, ConnectionOpened, ReceivedFrames
+from adapters.ami.frames import parse_frame
+from adapters.ami.translation import SnapshotCollector, translate
+from adapters.ingest.ingestor import Ingestor
+from adapters.store.application import open_app, read_events
+from domain.telephony import commands as c
 from fuzz.ami import check
 
 ROOT = Path(__file__).parent.parent.parent
@@ -40,7 +40,7 @@ def ingest(data: bytes, batch_size: int = 7) -> list[Any]:
             _frames("c", data),
             ConnectionClosed("c", None, "stopped")])
         return [e for e in read_events(app)
-                if type(e).__module__ not in ("domain.feed", "domain.audit")]
+                if type(e).__module__ not in ("domain.telephony.feed", "domain.audit")]
     finally:
         app.close()
 

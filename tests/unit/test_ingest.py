@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
-from adapters.application import open_app, read_events
-from adapters.capture import capture_items
-from adapters.feed_items import (
+from adapters.ami.capture import capture_items
+from adapters.ami.feed_items import (
     ConnectionClosed,
     ConnectionOpened,
     FeedItem,
     ReceivedFrame,
     ReceivedFrames,
 )
-from adapters.ingest import RAW_ENCODING, Ingestor, IngestReport
-from domain.feed import decode_raw, encode_raw
+from adapters.ingest.ingestor import RAW_ENCODING, Ingestor, IngestReport
+from adapters.store.application import open_app, read_events
+from domain.telephony.feed import decode_raw, encode_raw
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 RESTART = [FIXTURES / "restart" / f"restart.seg{i}.ami" for i in (1, 2, 3)]

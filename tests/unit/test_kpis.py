@@ -5,12 +5,12 @@ from __future__ import annotations
 import pickle
 from datetime import time
 
-from domain.complaint import Complaint
-from domain.complaint_deadlines import DeadlinePolicy
-from domain.disposition import Wrapup
-from projections.kpis import KpiFold, KpiPolicy, target_check
-from projections.wallboard import BoardPolicy
-from tests.unit.scene import Scene
+from domain.complaints.complaint import Complaint
+from domain.complaints.deadlines import DeadlinePolicy
+from domain.outbound.wrapup import Wrapup
+from projections.floor.wallboard import BoardPolicy
+from projections.workforce.kpis import KpiFold, KpiPolicy, target_check
+from tests.support.scene import Scene
 
 DAY = "2026-11-23"
 T0 = 1_795_424_400.0  # 2026-11-23 09:00:00 UTC

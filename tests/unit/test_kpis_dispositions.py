@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.disposition import Wrapup, classify, wrapup_id
 from domain.errors import InvalidChoice
+from domain.outbound.wrapup import Wrapup, classify, wrapup_id
 
 T0 = 1_795_426_700.0
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from domain.agent import Agent
-from domain.call import Call
-from projections.live import AgentNow, LiveFloor
-from tests.unit.scene import Scene
+from domain.telephony.agent import Agent
+from domain.telephony.call import Call
+from projections.floor.live import AgentNow, LiveFloor
+from tests.support.scene import Scene
 
 
 def floor_with(*extensions: str, queues: tuple[str, ...] = ("sales",)) -> tuple[

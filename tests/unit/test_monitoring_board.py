@@ -6,10 +6,10 @@ import json
 import pickle
 from typing import Any
 
-from domain.call import Call
-from projections.monitoring import MonitoringProjection
-from projections.wallboard import BoardPolicy
-from tests.unit.scene import Scene
+from domain.telephony.call import Call
+from projections.floor.monitoring import MonitoringProjection
+from projections.floor.wallboard import BoardPolicy
+from tests.support.scene import Scene
 
 T = 1795424400.0  # 2026-11-23 09:00 UTC
 POLICY = BoardPolicy(long_talk_s=600, long_hold_s=60)

@@ -25,7 +25,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from adapters.ami_frames import (
+from adapters.ami.capture import capture_items
+from adapters.ami.frames import (
     BANNER_PREFIX,
     FrameSplitter,
     MalformedFrame,
@@ -33,12 +34,11 @@ from adapters.ami_frames import (
     parse_buffer,
     parse_frame,
 )
-from adapters.application import open_app, read_events
-from adapters.capture import capture_items
-from adapters.ingest import Ingestor
-from adapters.transcoder import OrjsonTranscoder
-from adapters.translation import KEPT_EVENTS, SnapshotCollector, translate
-from domain.feed import decode_raw
+from adapters.ami.translation import KEPT_EVENTS, SnapshotCollector, translate
+from adapters.ingest.ingestor import Ingestor
+from adapters.store.application import open_app, read_events
+from adapters.store.transcoder import OrjsonTranscoder
+from domain.telephony.feed import decode_raw
 from tests.conftest import SCENARIOS
 
 END = b"\r\n\r\n"
@@ -289,8 +289,8 @@ def check_ingest(data: bytes, batch_size: int, caplog: pytest.LogCaptureFixture)
         app = open_app("memory://")
         try:
             Ingestor(app, batch_size=batch_size).ingest(capture_items([path]))  # nothing escapes
-            stored = [frame for event in read_events(app, ["domain.feed:FeedChunk.Recorded"])
-                      for frame in event.frames]
+            chunks = read_events(app, ["domain.telephony.feed:FeedChunk.Recorded"])
+            stored = [frame for event in chunks for frame in event.frames]
         finally:
             app.close()
     assert [frame[0] for frame in stored] == list(range(1, len(stored) + 1))

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.agent import Agent
-from domain.call import Call
-from domain.disposition import Wrapup
-from domain.qa_evaluation import Evaluation
-from domain.qa_form import EvaluationForm
-from domain.qa_scoring import EXAMPLE
-from projections.qa_catalogue import QaCatalogueFold
-from projections.qa_evaluations import QaEvaluationsFold
-from projections.qa_reports import calibration_report, qa_report
-from tests.unit.scene import Scene
+from domain.outbound.wrapup import Wrapup
+from domain.qa.evaluation import Evaluation
+from domain.qa.form import EvaluationForm
+from domain.qa.scoring import EXAMPLE
+from domain.telephony.agent import Agent
+from domain.telephony.call import Call
+from projections.qa.catalogue import QaCatalogueFold
+from projections.qa.evaluations import QaEvaluationsFold
+from projections.qa.reports import calibration_report, qa_report
+from tests.support.scene import Scene
 
 GOOD = {"greet": "yes", "name": "yes", "needs": "excellent", "consent": "yes"}
 DAY = 1795392000.0  # 2026-11-23T00:00:00Z

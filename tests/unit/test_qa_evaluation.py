@@ -15,9 +15,9 @@ from domain.errors import (
     NotTheAnalyst,
     WrongEvaluationState,
 )
-from domain.qa_evaluation import Evaluation
-from domain.qa_form import EvaluationForm
-from domain.qa_scoring import EXAMPLE
+from domain.qa.evaluation import Evaluation
+from domain.qa.form import EvaluationForm
+from domain.qa.scoring import EXAMPLE
 
 CALL = {"call_id": "c1", "agent": "1001", "agent_name": "Alice Martin", "queue": "sales"}
 GOOD = {"greet": "yes", "name": "yes", "needs": "excellent", "consent": "yes"}

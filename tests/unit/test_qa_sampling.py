@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from domain.errors import InvalidPolicy
-from domain.qa_policy import PolicyRules, SamplingPolicy
-from domain.qa_sample import Sample
-from domain.qa_sampling import Candidate, Choice, draw, period_bounds
+from domain.qa.policy import PolicyRules, SamplingPolicy
+from domain.qa.sample import Sample
+from domain.qa.sampling import Candidate, Choice, draw, period_bounds
 
 
 def calls(agent: str, n: int, **facts: Any) -> list[Candidate]:

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-import domain.qa_scoring
+import domain.qa.scoring
 from domain.errors import InvalidAnswers, InvalidForm
-from domain.qa_evaluation import Evaluation
-from domain.qa_form import EvaluationForm
-from domain.qa_scoring import FormDefinition, score
+from domain.qa.evaluation import Evaluation
+from domain.qa.form import EvaluationForm
+from domain.qa.scoring import FormDefinition, score
 
 
 def question(key: str, weight: float, scale: list[str] | None = None, **flags: Any
@@ -27,7 +27,7 @@ def form(*questions: dict[str, Any], **extra: Any) -> FormDefinition:
 
 
 def test_the_documented_examples_hold() -> None:
-    result = doctest.testmod(domain.qa_scoring)
+    result = doctest.testmod(domain.qa.scoring)
     assert result.attempted >= 5 and result.failed == 0
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from adapters.ami_frames import Message, parse_buffer, parse_frame
-from adapters.translation import TABLE, SnapshotCollector, translate
-from domain import commands as c
+from adapters.ami.frames import Message, parse_buffer, parse_frame
+from adapters.ami.translation import TABLE, SnapshotCollector, translate
+from domain.telephony import commands as c
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 

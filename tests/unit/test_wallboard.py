@@ -3,9 +3,9 @@ needs, with the same figures as a fold that never forgot."""
 
 from __future__ import annotations
 
-from projections.agents import AgentBoardProjection
-from projections.wallboard import BoardPolicy, WallboardProjection, business_day_start
-from tests.unit.scene import Scene
+from projections.floor.agents import AgentBoardProjection
+from projections.floor.wallboard import BoardPolicy, WallboardProjection, business_day_start
+from tests.support.scene import Scene
 
 DAY1 = 1795392000.0  # 2026-11-23 00:00 UTC
 DAY2 = DAY1 + 86_400

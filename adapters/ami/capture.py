@@ -1,0 +1,68 @@
+"""Recorded AMI captures (``*.ami``: every byte Asterisk sent on one connection) as a feed.
+
+Several files are consecutive connections of one feed, in order. A capture has no
+receive clock, so frames carry ``received_at=None`` and the connection's open and close
+times are the first and last ``Timestamp`` in the file. Frames are handed over a thousand
+at a time (``ReceivedFrames``; ingestion batches them as it would single frames), split
+from the file as they are asked for.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import UUID, uuid5
+
+from adapters.ami.feed_items import ConnectionClosed, ConnectionOpened, FeedItem, ReceivedFrames
+from adapters.ami.frames import FrameSplitter
+
+__all__ = ["CaptureError", "capture_connection_id", "capture_items"]
+
+_CAPTURE_NS = UUID("0b7f8a3e-5d1c-4c8e-9a42-6e2f1d3c5b7a")
+_TIMESTAMP = re.compile(rb"\r\nTimestamp: (\d+(?:\.\d+)?)\r\n")
+FRAMES_PER_ITEM = 1000
+
+
+class CaptureError(ValueError):
+    """A capture file that cannot be read at all (missing, empty, not AMI)."""
+
+
+def capture_connection_id(data: bytes) -> str:
+    """Same bytes, same connection id: re-ingesting a capture is recognised."""
+    return str(uuid5(_CAPTURE_NS, hashlib.sha256(data).hexdigest()))
+
+
+def _first_last_timestamp(data: bytes) -> tuple[float | None, float | None]:
+    first = _TIMESTAMP.search(data)
+    last = None
+    tail_start = max(0, len(data) - 65536)
+    for match in _TIMESTAMP.finditer(data, tail_start):
+        last = match
+    if last is None:
+        for match in _TIMESTAMP.finditer(data):
+            last = match
+    return (float(first.group(1)) if first else None, float(last.group(1)) if last else None)
+
+
+def capture_items(paths: list[Path]) -> Iterator[FeedItem]:
+    """Each file is one connection; every file but the last ends as an interrupted
+    connection (a gap follows it), the last one as a clean stop."""
+    for index, path in enumerate(paths):
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise CaptureError(f"cannot read capture {path}: {error.strerror}") from error
+        if not data:
+            raise CaptureError(f"capture {path} is empty")
+        connection_id = capture_connection_id(data)
+        first, last = _first_last_timestamp(data)
+        yield ConnectionOpened(connection_id, first, f"file:{path.name}")
+        splitter = FrameSplitter()
+        seq = 1
+        for frames in splitter.feed_in_lists(data, FRAMES_PER_ITEM):
+            yield ReceivedFrames(connection_id, seq, None, frames)
+            seq += len(frames)
+        reason = "stopped" if index == len(paths) - 1 else "capture segment ended"
+        yield ConnectionClosed(connection_id, last, reason, splitter.pending)

@@ -1,0 +1,362 @@
+"""Ingestion: store every received frame verbatim, then translate it into the domain.
+
+One batch of frames (bounded by count and by a few milliseconds when live) is one
+transaction: the ``FeedChunk`` holding the frames, the ``Feed``'s new high-water mark and
+every domain event the frames imply. A frame already stored (seq at or below the feed's
+high-water mark) is skipped, so ingesting the same capture twice changes nothing.
+A frame that cannot be parsed or translated is logged with its raw bytes and kept in the
+feed; ingestion goes on.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import re
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from itertools import compress, repeat
+
+from adapters.ami.feed_items import (
+    ConnectionClosed,
+    ConnectionOpened,
+    FeedItem,
+    ReceivedFrame,
+    ReceivedFrames,
+)
+from adapters.ami.frames import BANNER_PREFIX, MalformedFrame, Message, parse_frame
+from adapters.ami.translation import KEPT_EVENTS, KEPT_VARIABLES, SnapshotCollector, translate
+from adapters.store.application import CallCenter, StoreUnit
+from domain.errors import CallboardError
+from domain.ids import feed_id
+from domain.telephony.feed import Feed, FeedChunk, FrameRecord, encode_raw
+from domain.telephony.handlers import CommandHandler
+
+__all__ = ["IngestReport", "Ingestor"]
+
+log = logging.getLogger("callboard.ingest")
+
+
+@dataclass
+class IngestReport:
+    frames_received: int = 0
+    frames_stored: int = 0
+    frames_skipped_duplicate: int = 0
+    frames_rejected: int = 0
+    translation_errors: int = 0
+    events_stored: int = 0
+    batches: int = 0
+    connections: list[str] = field(default_factory=list)
+
+
+# What is worth parsing is decided on the bytes, before any parsing: most frames of an
+# unfiltered feed are noise that is only stored (``Newexten``, ``VarSet`` of other
+# variables, ...).
+RAW_ENCODING = "latin-1"  # domain.telephony.feed.encode_raw: one code point per byte, lossless
+_EVENT = b"Event: "
+_VARSET = b"VarSet"
+_KEPT_NAMES = frozenset(name.encode() for name in KEPT_EVENTS if name != "VarSet")
+_KEPT_VARSET = re.compile(b"\r\nVariable: (?:%s)\r\n" % b"|".join(
+    re.escape(v.encode()) for v in sorted(KEPT_VARIABLES))).search
+
+
+def _worth_parsing(raws: Sequence[bytes]) -> list[int]:
+    """Indexes of the frames to parse: the events translation reads (of ``VarSet`` only
+    the variables we keep) and whatever is not an ``Event: Name`` frame (responses, the
+    banner, garbage: parsing tells which)."""
+    chosen: list[int] = []
+    choose, event, kept, varset, kept_varset = (
+        chosen.append, _EVENT, _KEPT_NAMES, _VARSET, _KEPT_VARSET)  # locals: once a frame
+    for i, raw in enumerate(raws):
+        if raw.startswith(event):
+            end = raw.find(b"\r\n", 7)
+            if end > 0:
+                name = raw[7:end]
+                if name in kept or (name == varset and kept_varset(raw)):
+                    choose(i)
+                continue
+        choose(i)
+    return chosen
+
+
+def _timestamp(m: Message) -> float | None:
+    """The PBX's event time (a Ping response's ``Timestamp`` is not an event time)."""
+    value = m.headers.get("Timestamp") if m.event is not None else None
+    if value:
+        try:
+            stamp = float(value)
+        except ValueError:
+            return None
+        return stamp if math.isfinite(stamp) else None  # inf / nan: no time at all
+    return None
+
+
+class _Pending:
+    """The frames of one connection waiting for the next batch, as parallel lists."""
+
+    __slots__ = ("raws", "received", "seqs")
+
+    def __init__(self) -> None:
+        self.seqs: list[int] = []
+        self.received: list[float | None] = []
+        self.raws: list[bytes] = []
+
+
+class Ingestor:
+    """Feeds frames through store -> translate -> aggregates, batch by batch."""
+
+    def __init__(self, app: CallCenter, *, batch_size: int = 1000,
+                 max_delay_s: float = 0.005) -> None:
+        self.app = app
+        self.unit = StoreUnit(app)
+        self.handler = CommandHandler(self.unit)
+        self.batch_size = batch_size
+        self.max_delay_s = max_delay_s
+        self.report = IngestReport()
+        self._feeds: dict[str, Feed] = {}
+        self._snapshots = SnapshotCollector()
+        self._clock: float | None = None  # latest event time seen: for frames without one
+        self._previous: tuple[str, float | None] | None = None  # (connection, last time)
+        self._pending: dict[str, _Pending] = {}  # by connection, in order of arrival
+        self._count = 0  # frames pending
+
+    # -- driving -------------------------------------------------------------------------
+    def ingest(self, items: Iterable[FeedItem]) -> IngestReport:
+        """Ingest a finite sequence of feed items (capture files), batching by count."""
+        for item in items:
+            self.accept(item)
+            if self._count >= self.batch_size:
+                self.flush()
+        self.flush()
+        return self.report
+
+    def run(self, source: queue.Queue[FeedItem], stop: threading.Event) -> IngestReport:
+        """Ingest from a live queue until ``stop`` is set and the queue is drained. A batch
+        closes at ``batch_size`` frames or ``max_delay_s`` after its first frame."""
+        while True:
+            try:
+                item = source.get(timeout=0.05)
+            except queue.Empty:
+                self.flush()
+                if stop.is_set():
+                    return self.report
+                continue
+            self.accept(item)
+            deadline = time.monotonic() + self.max_delay_s
+            while self._count < self.batch_size:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                try:
+                    self.accept(source.get(timeout=remaining))
+                except queue.Empty:
+                    break
+            self.flush()
+
+    def accept(self, item: FeedItem) -> None:
+        """Take one item. Frames wait for ``flush``; of a ``ReceivedFrames`` every
+        ``batch_size`` frames are flushed as they fill a batch, the rest waits."""
+        if isinstance(item, ReceivedFrame):
+            self.report.frames_received += 1
+            pending = self._pending_of(item.connection_id)
+            pending.seqs.append(item.seq)
+            pending.received.append(item.received_at)
+            pending.raws.append(item.raw)
+            self._count += 1
+        elif isinstance(item, ReceivedFrames):
+            self._accept_frames(item)
+        elif isinstance(item, ConnectionOpened):
+            self.flush()
+            self._open(item)
+        else:
+            self.flush()
+            self._close(item)
+
+    def _pending_of(self, connection_id: str) -> _Pending:
+        pending = self._pending.get(connection_id)
+        if pending is None:
+            pending = self._pending[connection_id] = _Pending()
+        return pending
+
+    def _accept_frames(self, item: ReceivedFrames) -> None:
+        """As one ``ReceivedFrame`` per frame, each followed by ``ingest``'s check for a
+        full batch, so the batches (and the chunks stored) are the same."""
+        raws, total, pos = item.raws, len(item.raws), 0
+        while pos < total:
+            end = min(total, pos + max(1, self.batch_size - self._count))
+            pending = self._pending_of(item.connection_id)
+            pending.seqs.extend(range(item.first_seq + pos, item.first_seq + end))
+            pending.received.extend(repeat(item.received_at, end - pos))
+            pending.raws.extend(raws[pos:end])
+            self._count += end - pos
+            self.report.frames_received += end - pos
+            pos = end
+            if pos < total and self._count >= self.batch_size:
+                self.flush()
+
+    # -- connections ---------------------------------------------------------------------
+    def _feed(self, connection_id: str) -> Feed:
+        feed = self._feeds.get(connection_id)
+        if feed is None:
+            found = self.unit.find(Feed, feed_id(connection_id))
+            if found is None:
+                raise CallboardError(f"frame for unopened connection {connection_id}")
+            feed = self._feeds[connection_id] = found
+        return feed
+
+    def _open(self, item: ConnectionOpened) -> None:
+        self._snapshots.clear()
+        self.report.connections.append(item.connection_id)
+        feed = self.unit.find(Feed, feed_id(item.connection_id))
+        if feed is None:
+            feed = Feed(item.connection_id, item.peer, item.at)
+            if self._previous is not None:
+                previous, last = self._previous
+                gap = None if item.at is None or last is None else item.at - last
+                feed.resume(item.at or last, previous, gap)
+        self._feeds[item.connection_id] = feed
+        self.app.save(feed)
+
+    def _close(self, item: ConnectionClosed) -> None:
+        feed = self._feed(item.connection_id)
+        at = item.at if item.at is not None else self._clock
+        if item.pending:
+            log.warning("connection %s closed in the middle of a frame; %d bytes kept as "
+                        "truncated: %r", item.connection_id, len(item.pending), item.pending)
+            self._store_truncated(feed, item.pending)
+        if not feed.closed:
+            if item.reason == "stopped":
+                feed.close(at)
+            else:
+                feed.interrupt(at, item.reason, len(item.pending))
+            self.app.save(feed)
+        self._previous = (item.connection_id, at)
+
+    def _store_truncated(self, feed: Feed, raw: bytes) -> None:
+        seq = feed.last_seq + 1
+        chunk = FeedChunk(feed.connection_id, seq, [[seq, None, encode_raw(raw), "truncated"]])
+        feed.store_frames(seq, seq, str(chunk.id))
+        self.app.save(chunk, feed)
+        self.report.frames_rejected += 1
+
+    # -- batches -------------------------------------------------------------------------
+    def flush(self) -> None:
+        if not self._count:
+            return
+        pending, self._pending, self._count = self._pending, {}, 0
+        for connection_id, frames in pending.items():
+            self._store_batch(connection_id, self._feed(connection_id), frames)
+
+    def _store_batch(self, connection_id: str, feed: Feed, frames: _Pending) -> None:
+        seqs, received, raws = frames.seqs, frames.received, frames.raws
+        if feed.has(min(seqs)):  # some already stored (``has`` is a high-water mark)
+            fresh = [not feed.has(seq) for seq in seqs]
+            stale = [not f for f in fresh]
+            self._catch_up_translation(list(compress(received, stale)),
+                                       list(compress(raws, stale)))
+            seqs = list(compress(seqs, fresh))
+            received = list(compress(received, fresh))
+            raws = list(compress(raws, fresh))
+            self.report.frames_skipped_duplicate += len(fresh) - len(seqs)
+            if not seqs:
+                return
+        # [seq, received_at, encode_raw(raw), status], built in C (no Python call a frame)
+        texts = map(bytes.decode, raws, repeat(RAW_ENCODING))
+        records: list[FrameRecord] = list(map(list, zip(seqs, received, texts, repeat("ok"))))
+        messages: list[tuple[int, Message]] = []
+        for i in _worth_parsing(raws):
+            raw = raws[i]
+            if seqs[i] == 1 and raw.startswith(BANNER_PREFIX):
+                continue
+            try:
+                messages.append((i, parse_frame(raw)))
+            except MalformedFrame as error:
+                self.report.frames_rejected += 1
+                log.warning("rejected AMI frame seq=%d of %s (%s); raw bytes: %r", seqs[i],
+                            connection_id, error.reason, raw)
+                records[i][3] = f"rejected: {error.reason}"
+        times = self._event_times(received, messages)
+        for (i, message), at in zip(messages, times, strict=True):
+            self._apply(connection_id, seqs[i], raws[i], message, at)
+        chunk = FeedChunk(feed.connection_id, seqs[0], records)
+        feed.store_frames(seqs[0], seqs[-1], str(chunk.id))
+        try:
+            self.report.events_stored += self.unit.save(chunk, feed)
+        except Exception:
+            self.unit.discard()
+            self._feeds.pop(feed.connection_id, None)
+            raise
+        self.report.frames_stored += len(seqs)
+        self.report.batches += 1
+
+    def _catch_up_translation(self, received: list[float | None], raws: list[bytes]) -> None:
+        """Frames stored by an earlier run (a restart re-reads them): their domain events
+        are in the store, but the translation state they built (the event clock, snapshot
+        lists still open) lived only in that run's memory. Read them again for that state
+        alone; what they translate to was handled then and is dropped now."""
+        messages: list[tuple[int, Message]] = []
+        for i in _worth_parsing(raws):
+            if raws[i].startswith(BANNER_PREFIX):
+                continue
+            try:
+                messages.append((i, parse_frame(raws[i])))
+            except MalformedFrame:
+                continue  # logged when it was first stored
+        for (_, message), at in zip(messages, self._event_times(received, messages),
+                                    strict=True):
+            try:
+                translate(message, at, self._snapshots)
+            except Exception:  # logged when it was first stored
+                continue
+
+    def _event_times(self, received: list[float | None],
+                     messages: list[tuple[int, Message]]) -> list[float]:
+        """Each message's event time: the ``Timestamp`` header; else the receive time;
+        else (a capture has no receive clock) the next ``Timestamp`` in the batch, else
+        the latest seen. ``FullyBooted`` and snapshot items carry no ``Timestamp``: dating
+        them by the next event rather than the previous one keeps a quiet stretch from
+        ageing them. Every frame's time counts towards the latest seen."""
+        if self._clock is not None and received.count(None) == len(received):
+            # Frames not parsed have no Timestamp and here no receive time either: dated
+            # by a later Timestamp or by the latest seen, they cannot move it. Skip them.
+            return self._date([_timestamp(m) for _, m in messages], [None] * len(messages))
+        stamps: list[float | None] = [None] * len(received)
+        for i, message in messages:
+            stamps[i] = _timestamp(message)
+        times = self._date(stamps, received)
+        return [times[i] for i, _ in messages]
+
+    def _date(self, stamps: list[float | None], received: list[float | None]) -> list[float]:
+        following: float | None = None
+        ahead: list[float | None] = [None] * len(stamps)
+        for i in range(len(stamps) - 1, -1, -1):
+            ahead[i] = following
+            following = stamps[i] if stamps[i] is not None else following
+        clock = self._clock
+        times: list[float] = []
+        for stamp, at_receipt, later in zip(stamps, received, ahead, strict=True):
+            at = stamp if stamp is not None else at_receipt
+            if at is None:
+                at = later if later is not None else (clock or 0.0)
+            if clock is None or at > clock:
+                clock = at
+            times.append(at)
+        self._clock = clock
+        return times
+
+    def _apply(self, connection_id: str, seq: int, raw: bytes, message: Message,
+               at: float) -> None:
+        try:
+            for command in translate(message, at, self._snapshots):
+                self.handler.handle(command)
+        except CallboardError as error:
+            self.report.translation_errors += 1
+            log.warning("AMI frame seq=%d of %s refused by the domain: %s; raw bytes: %r",
+                        seq, connection_id, error, raw)
+        except Exception:
+            self.report.translation_errors += 1
+            log.exception("AMI frame seq=%d of %s could not be translated; raw bytes: %r",
+                          seq, connection_id, raw)

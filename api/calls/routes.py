@@ -1,0 +1,134 @@
+"""REST: a call's timeline, recordings and their audio, and the event log for audits."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import FileResponse
+
+from adapters.store.event_log import call_frames, log_page, positions_of
+from api.auth import Principal, mask_view
+from api.deps import RuntimeDep, require
+from api.schemas import EventsPage, Recordings, Timeline
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api", tags=["calls and audit"])
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def _event_dict(event: Any) -> dict[str, Any]:
+    """Envelope at the top, the event's own fields under ``data``."""
+    fields = {k: v for k, v in vars(event).items()
+              if k not in ("originator_id", "originator_version", "timestamp")}
+    return {"type": type(event).__qualname__, "version": event.originator_version,
+            "at": fields.get("at"), "recorded_at": event.timestamp.isoformat(),
+            "data": fields}
+
+
+def _uuid(text: str, what: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        raise HTTPException(422, f"bad {what} {text!r}: not a UUID") from None
+
+
+@router.get("/calls/{call_id}/timeline",
+            response_model=Timeline, summary="Every event of a call and the raw AMI "
+            "frames behind them")
+def timeline(call_id: str, runtime: RuntimeDep,
+             who: Annotated[Principal, Depends(require("timeline"))]) -> dict[str, Any]:
+    app = runtime.app
+    key = _uuid(call_id, "call id")
+    stored = app.recorder.select_events(key)
+    if not stored or not stored[0].topic.startswith("domain.telephony.call:"):
+        raise HTTPException(404, f"no call {call_id}")
+    events: list[Any] = [app.mapper.to_domain_event(s) for s in stored]
+    positions = positions_of(app, key)
+    keys = {events[0].linkedid} | {v for e in events for v in (
+        getattr(e, "uniqueid", None),) if v}
+    rows = [{**_event_dict(e), "log_position": positions.get(e.originator_version)}
+            for e in events]
+    frames = call_frames(app, list(positions.values()), sorted(keys))
+    out: dict[str, Any] = mask_view({"call_id": call_id, "linkedid": events[0].linkedid,
+                                     "events": rows, "frames": frames}, who.role)
+    if not who.sees_numbers:  # raw frames carry the numbers in many headers
+        for frame in out["frames"]:
+            frame["raw"] = "(hidden for this role)"
+    return out
+
+
+@router.get("/recordings",
+            response_model=Recordings, summary="Recordings, newest first")
+def recordings(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("recordings"))],
+               agent: str | None = None, queue: str | None = None,
+               since: Annotated[datetime | None, Query(alias="from")] = None,
+               until: Annotated[datetime | None, Query(alias="to")] = None,
+               ) -> dict[str, Any]:
+    rows = runtime.view("recordings")["recordings"]
+    lo = since.timestamp() if since else None
+    hi = until.timestamp() if until else None
+    rows = [r for r in rows if (agent is None or agent in (r["agent_name"], r["agent"]))
+            and (queue is None or r["queue"] == queue)
+            and (lo is None or r["started_at"] >= lo) and (hi is None or r["started_at"] < hi)]
+    return mask_view({"recordings": rows, "count": len(rows)}, who.role)  # type: ignore[no-any-return]
+
+
+@router.get("/recordings/{name}/audio", summary="The audio (HTTP Range supported)",
+            response_class=FileResponse)
+def audio(name: str, request: Request, runtime: RuntimeDep,
+          who: Annotated[Principal, Depends(require("recordings"))]) -> FileResponse:
+    known = {r["name"] for r in runtime.view("recordings")["recordings"]}
+    folder = runtime.settings.recordings_dir
+    if name not in known or folder is None or not (folder / name).is_file():
+        raise HTTPException(404, f"no recording {name!r}")
+    path = folder / name
+    size = path.stat().st_size
+    wanted = request.headers.get("range")
+    if wanted is not None:
+        match = _RANGE.match(wanted.strip())
+        if match is None or match.group(1) == match.group(2) == "":
+            raise HTTPException(416, f"bad Range {wanted!r}: use bytes=START-END",
+                                headers={"Content-Range": f"bytes */{size}"})
+        if match.group(1) and int(match.group(1)) >= size:
+            raise HTTPException(416, f"Range {wanted!r} starts beyond the file's {size} "
+                                "bytes", headers={"Content-Range": f"bytes */{size}"})
+    return FileResponse(path, media_type="audio/wav", filename=name)
+
+
+@router.get("/events",
+            response_model=EventsPage, summary="The event log for audits, page by page")
+def events(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("events"))],
+           after: Annotated[int, Query(ge=0, description="continue after this position")] = 0,
+           limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+           type: Annotated[str | None, Query(description="e.g. Call.Answered")] = None,
+           aggregate: Annotated[str | None, Query(description="aggregate id")] = None,
+           since: Annotated[datetime | None, Query(alias="from")] = None,
+           until: Annotated[datetime | None, Query(alias="to")] = None,
+           ) -> dict[str, Any]:
+    topics: tuple[str, ...] = ()
+    if type is not None:
+        module = {"Call": "call", "Agent": "agent", "Queue": "queue", "Pbx": "pbx",
+                  "User": "user", "Feed": "feed", "FeedChunk": "feed",
+                  "Complaint": "complaint", "Wrapup": "disposition", "DndRegistry": "dnd",
+                  "OutboundDial": "dnd", "AuditSeal": "audit"}.get(type.split(".")[0])
+        if module is None or "." not in type:
+            raise HTTPException(422, f"bad type {type!r}: use Aggregate.Event, e.g. "
+                                "Call.Answered")
+        topics = (f"domain.{module}:{type}",)
+    if after > runtime.head():
+        raise HTTPException(416, f"position {after} is beyond the end of the log "
+                            f"({runtime.head()})")
+    entries, next_after = log_page(
+        runtime.app, after=after, limit=limit, topics=topics,
+        aggregate_id=_uuid(aggregate, "aggregate id") if aggregate else None,
+        since=since.timestamp() if since else None, until=until.timestamp() if until else None)
+    rows = [{"position": e.position, "topic": e.topic, "aggregate_id": e.aggregate_id,
+             **({"frames": len(e.event.frames), "version": e.version}
+                if e.topic.endswith("FeedChunk.Recorded") else _event_dict(e.event))}
+            for e in entries]
+    return mask_view({"events": rows, "next_after": next_after}, who.role)  # type: ignore[no-any-return]

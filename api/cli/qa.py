@@ -1,0 +1,67 @@
+"""``callboard qa sample | verify``: draw a QA sample with a policy, or draw a recorded
+sample again from its event and compare."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from adapters.store.application import open_app
+from api.qa.service import ChangedMeanwhile, QaService
+from api.settings import BoardSettings, Settings
+from domain.errors import CallboardError
+
+__all__ = ["add_qa_commands", "run_qa_command"]
+
+
+def add_qa_commands(sub: Any, with_store: Callable[[argparse.ArgumentParser], Any]) -> None:
+    qa = sub.add_parser("qa", help="QA: draw a sample of calls, verify a drawn sample")
+    actions = qa.add_subparsers(dest="qa_command", required=True)
+    sample = with_store(actions.add_parser("sample", help="draw a sample with a policy"))
+    sample.add_argument("--policy", required=True, help="a sampling policy's name")
+    sample.add_argument("--period", required=True,
+                        help="a date in the period (YYYY-MM-DD), or YYYY-Www / YYYY-MM")
+    sample.add_argument("--seed", type=int, help="default: a random one (recorded)")
+    sample.add_argument("--complained", type=Path,
+                        help="a file of customer numbers who complained, one per line")
+    sample.add_argument("--by", default="cli", help="who draws (recorded)")
+    verify = with_store(actions.add_parser("verify", help="draw a recorded sample again "
+                                           "from its event and compare (exit 1 if different)"))
+    verify.add_argument("sample_id")
+
+
+def _summary(sample: dict[str, Any]) -> dict[str, Any]:
+    return {k: sample[k] for k in ("id", "policy", "policy_version", "seed", "period",
+                                   "algorithm", "chosen", "rederives")} | {
+        "population": len(sample["population"])}
+
+
+def run_qa_command(args: argparse.Namespace, store_url: str, settings: Settings,
+                   boards: BoardSettings | None = None) -> int:
+    app = open_app(store_url, compress=settings.compress, cipher_key=settings.key(),
+                   audit_key=settings.signing_key())
+    qa = QaService(app, time.time, settings.recordings_dir,
+                   (boards or BoardSettings()).timezone)
+    try:
+        if args.qa_command == "sample":
+            numbers = [] if args.complained is None else [
+                line.strip() for line in args.complained.read_text().splitlines()
+                if line.strip()]
+            sample = qa.draw_sample(args.policy, args.period, args.seed, numbers, args.by)
+            print(json.dumps(_summary(sample), indent=2))
+            return 0
+        sample = qa.sample(args.sample_id)
+        print(json.dumps(_summary(sample) | {"rederived": sample["rederived"]}, indent=2))
+        if not sample["rederives"]:
+            print("callboard qa verify: drawing again gives other calls", file=sys.stderr)
+        return 0 if sample["rederives"] else 1
+    except (CallboardError, ChangedMeanwhile, OSError) as error:
+        print(f"callboard qa: {error}", file=sys.stderr)
+        return 2
+    finally:
+        app.close()

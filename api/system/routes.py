@@ -1,0 +1,130 @@
+"""Login, health, metrics, the web pages and the WebSocket boards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, WebSocket
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from api.auth import COOKIE, Principal, UserDirectory
+from api.deps import RuntimeDep, access, bearer_token, identify, require, role_allowed
+from api.push import Hub
+from api.schemas import Health, Me, Ready
+
+__all__ = ["router"]
+
+router = APIRouter()
+STATIC = Path(__file__).parent.parent / "static"
+PAGES = {"wallboard": "wallboard", "agents": "agents", "calls": "monitoring",
+         "qa": "qa_work", "my-evaluations": "qa_mine", "complaints": "complaints"}
+BOARDS = ("wallboard", "agents", "monitoring")
+
+
+@router.post("/api/login", tags=["auth"], status_code=303,
+             summary="Exchange a token for a session cookie")
+def login(request: Request, token: Annotated[str, Form()]) -> Response:
+    users: UserDirectory = request.app.state.users
+    principal = users.authenticate(token)
+    if principal is None:
+        raise HTTPException(401, "unknown token")
+    response = RedirectResponse("/wallboard", status_code=303)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https")
+    return response
+
+
+@router.post("/api/logout", tags=["auth"], status_code=204)
+def logout() -> Response:
+    response = Response(status_code=204)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/api/me", tags=["auth"], response_model=Me)
+def me(who: Annotated[Principal, Depends(identify)]) -> dict[str, str]:
+    return {"name": who.name, "role": who.role}
+
+
+@router.get("/api/health", tags=["system"], response_model=Health, summary="The process is up")
+def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/api/ready", tags=["system"], summary="Projections have caught up with the log",
+            response_model=Ready, responses={503: {"model": Ready}})
+def ready(runtime: RuntimeDep) -> Response:
+    head = runtime.head()
+    positions = runtime.positions()
+    behind = {name: head - p for name, p in positions.items() if head - p > 0}
+    import orjson
+
+    body = orjson.dumps({"ready": not behind, "head": head, "positions": positions,
+                         "behind": behind})
+    return Response(body, status_code=200 if not behind else 503,
+                    media_type="application/json")
+
+
+@router.get("/metrics", tags=["system"], summary="Prometheus metrics")
+def metrics(request: Request, who: Annotated[Principal, Depends(require("metrics"))]) -> Response:
+    request.app.state.metrics.refresh()
+    return Response(generate_latest(request.app.state.metrics.registry),
+                    media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/", include_in_schema=False)
+def root() -> RedirectResponse:
+    return RedirectResponse("/wallboard")
+
+
+@router.get("/login", include_in_schema=False)
+def login_page() -> FileResponse:
+    return FileResponse(STATIC / "login.html")
+
+
+@router.get("/static/{name}", include_in_schema=False)
+def static(name: str) -> FileResponse:
+    path = (STATIC / name).resolve()
+    if path.parent != STATIC.resolve() or not path.is_file():
+        raise HTTPException(404, f"no file {name!r}")
+    return FileResponse(path)
+
+
+def _page(page: str) -> Any:
+    def serve(request: Request) -> Response:
+        users: UserDirectory = request.app.state.users
+        token = bearer_token(request.headers.get("authorization"), request.cookies.get(COOKIE))
+        principal = users.authenticate(token)
+        if principal is None:
+            return RedirectResponse(f"/login?next=/{page}", status_code=303)
+        if not role_allowed(principal, access[PAGES[page]], f"/{page}", request):
+            raise HTTPException(403, f"role {principal.role!r} may not open /{page}")
+        return FileResponse(STATIC / f"{page}.html")
+
+    return serve
+
+
+for _page_name in PAGES:
+    router.add_api_route(f"/{_page_name}", _page(_page_name), include_in_schema=False)
+
+
+@router.websocket("/ws/{board}")
+async def board_socket(socket: WebSocket, board: str) -> None:
+    hubs: dict[str, Hub] = socket.app.state.hubs
+    users: UserDirectory = socket.app.state.users
+    token = bearer_token(socket.headers.get("authorization"), socket.cookies.get(COOKIE),
+                         socket.query_params.get("token"))
+    principal = users.authenticate(token)
+    await socket.accept()
+    if board not in hubs:
+        await socket.close(code=4404, reason=f"no board {board!r}")
+        return
+    if principal is None:
+        await socket.close(code=4401, reason="not authenticated")
+        return
+    if not role_allowed(principal, access[board], f"/ws/{board}", socket):
+        await socket.close(code=4403, reason=f"role {principal.role} may not see {board}")
+        return
+    await hubs[board].serve(socket, principal)

@@ -1,0 +1,249 @@
+"""Apply commands to aggregates.
+
+``Aggregates`` is the port the handler works through: it finds and creates aggregates and
+knows which calls are open and which agents exist (the ingest adapter implements it over
+the event store with an in-memory cache).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from domain.telephony import commands as c
+from domain.telephony.agent import Agent
+from domain.telephony.call import Call
+from domain.telephony.pbx import Pbx
+from domain.telephony.queue import Queue
+
+__all__ = ["Aggregates", "CommandHandler"]
+
+
+class Aggregates(Protocol):
+    def call(self, linkedid: str) -> Call | None: ...
+    def add_call(self, call: Call) -> None: ...
+    def agent(self, interface: str) -> Agent | None: ...
+    def add_agent(self, agent: Agent) -> None: ...
+    def queue(self, name: str) -> Queue | None: ...
+    def add_queue(self, queue: Queue) -> None: ...
+    def pbx(self) -> Pbx: ...
+    def open_calls(self) -> Iterable[Call]: ...
+    def all_agents(self) -> Iterable[Agent]: ...
+
+
+class CommandHandler:
+    """Turns commands into aggregate changes; unknown calls are ignored, not errors,
+    because the feed can start in the middle of a call."""
+
+    def __init__(self, aggregates: Aggregates) -> None:
+        self.aggregates = aggregates
+        # QueueMember LastCall per interface from the latest QueueStatus snapshot: tells
+        # when an agent's call ended while the feed was down.
+        self._last_call: dict[str, float] = {}
+
+    def handle(self, command: c.Command) -> None:
+        getattr(self, "_" + type(command).__name__)(command)
+
+    # -- calls -------------------------------------------------------------------------
+    def _call(self, linkedid: str) -> Call | None:
+        return self.aggregates.call(linkedid) if linkedid else None
+
+    def _StartCall(self, cmd: c.StartCall) -> None:
+        if self._call(cmd.linkedid) is None:
+            self.aggregates.add_call(
+                Call(cmd.linkedid, cmd.at, cmd.channel, cmd.caller_number, cmd.caller_name))
+
+    def _ensure_call(self, linkedid: str, at: float, channel: str, number: str,
+                     name: str) -> Call:
+        call = self._call(linkedid)
+        if call is None:
+            call = Call(linkedid, at, channel, number, name, inferred=True)
+            self.aggregates.add_call(call)
+        return call
+
+    def _JoinQueue(self, cmd: c.JoinQueue) -> None:
+        call = self._ensure_call(cmd.linkedid, cmd.at, cmd.channel, cmd.caller_number,
+                                 cmd.caller_name)
+        call.join_queue(cmd.at, cmd.queue, cmd.uniqueid, cmd.position, cmd.caller_number,
+                        cmd.caller_name)
+
+    def _RingAgent(self, cmd: c.RingAgent) -> None:
+        if call := self._call(cmd.linkedid):
+            call.ring_agent(cmd.at, cmd.queue, cmd.interface, cmd.member_name)
+
+    def _RingNoAnswer(self, cmd: c.RingNoAnswer) -> None:
+        if call := self._call(cmd.linkedid):
+            call.note_ring_no_answer(cmd.at, cmd.queue, cmd.interface, cmd.member_name,
+                                     cmd.ring_ms)
+
+    def _AnswerCall(self, cmd: c.AnswerCall) -> None:
+        if call := self._call(cmd.linkedid):
+            call.answer(cmd.at, cmd.queue, cmd.interface, cmd.member_name, cmd.wait_s,
+                        cmd.ring_s, cmd.agent_channel)
+
+    def _CompleteCall(self, cmd: c.CompleteCall) -> None:
+        if call := self._call(cmd.linkedid):
+            call.complete(cmd.at, cmd.queue, cmd.interface, cmd.member_name, cmd.talk_s,
+                          cmd.reason)
+
+    def _LeaveQueueUnanswered(self, cmd: c.LeaveQueueUnanswered) -> None:
+        if call := self._call(cmd.linkedid):
+            call.leave_unanswered(cmd.at, cmd.queue, cmd.wait_s, cmd.position)
+
+    def _ExitQueue(self, cmd: c.ExitQueue) -> None:
+        if call := self._call(cmd.linkedid):
+            call.exit_queue(cmd.at, cmd.queue_status)
+
+    def _ChannelHangupRequested(self, cmd: c.ChannelHangupRequested) -> None:
+        if call := self._call(cmd.linkedid):
+            call.request_hangup(cmd.at, cmd.uniqueid, cmd.cause, cmd.soft, cmd.channel)
+
+    def _EndCall(self, cmd: c.EndCall) -> None:
+        if call := self._call(cmd.linkedid):
+            call.end(cmd.at, cmd.cause, cmd.cause_text)
+
+    def _HoldCall(self, cmd: c.HoldCall) -> None:
+        if call := self._call(cmd.linkedid):
+            call.hold(cmd.at, cmd.channel)
+
+    def _UnholdCall(self, cmd: c.UnholdCall) -> None:
+        if call := self._call(cmd.linkedid):
+            call.unhold(cmd.at, cmd.channel)
+
+    def _TransferCall(self, cmd: c.TransferCall) -> None:
+        if call := self._call(cmd.linkedid):
+            call.transfer(cmd.at, cmd.kind, cmd.by_channel, cmd.target)
+
+    def _StartRecording(self, cmd: c.StartRecording) -> None:
+        if call := self._call(cmd.linkedid):
+            call.start_recording(cmd.at, cmd.uniqueid, cmd.file)
+
+    def _DialStarted(self, cmd: c.DialStarted) -> None:
+        if call := self._call(cmd.linkedid):
+            call.dial(cmd.at, cmd.number, cmd.by)
+
+    def _DialEnded(self, cmd: c.DialEnded) -> None:
+        if call := self._call(cmd.linkedid):
+            call.end_dial(cmd.at, cmd.status)
+
+    def _NoteOriginate(self, cmd: c.NoteOriginate) -> None:
+        if call := self._call(cmd.linkedid):
+            call.note_originate(cmd.at, cmd.application, cmd.data)
+
+    def _StartSupervision(self, cmd: c.StartSupervision) -> None:
+        if call := self._call(cmd.linkedid):
+            call.start_supervision(cmd.at, cmd.spyer_channel, cmd.spyer_linkedid)
+
+    def _StopSupervision(self, cmd: c.StopSupervision) -> None:
+        if call := self._call(cmd.linkedid):
+            call.end_supervision(cmd.at, cmd.spyer_channel)
+
+    # -- agents and queues -------------------------------------------------------------
+    def _agent(self, interface: str, name: str, at: float) -> Agent:
+        agent = self.aggregates.agent(interface)
+        if agent is None:
+            agent = Agent(interface, name, at)
+            self.aggregates.add_agent(agent)
+        return agent
+
+    def _LogInAgent(self, cmd: c.LogInAgent) -> None:
+        self._agent(cmd.interface, cmd.member_name, cmd.at).log_in(
+            cmd.at, cmd.queue, cmd.member_name, cmd.penalty, cmd.paused, cmd.reason)
+
+    def _LogOutAgent(self, cmd: c.LogOutAgent) -> None:
+        if agent := self.aggregates.agent(cmd.interface):
+            agent.log_out(cmd.at, cmd.queue)
+
+    def _PauseAgent(self, cmd: c.PauseAgent) -> None:
+        if agent := self.aggregates.agent(cmd.interface):
+            agent.set_paused(cmd.at, cmd.queue, cmd.paused, cmd.reason)
+
+    def _SetDeviceState(self, cmd: c.SetDeviceState) -> None:
+        if agent := self.aggregates.agent(cmd.interface):
+            agent.set_device_state(cmd.at, cmd.status)
+
+    def _ConfigureQueue(self, cmd: c.ConfigureQueue) -> None:
+        queue = self.aggregates.queue(cmd.queue)
+        if queue is None:
+            queue = Queue(cmd.queue, cmd.at)
+            self.aggregates.add_queue(queue)
+        queue.configure(cmd.at, cmd.strategy, cmd.service_level_s)
+
+    # -- PBX lifecycle -----------------------------------------------------------------
+    def _BootPbx(self, cmd: c.BootPbx) -> None:
+        pbx = self.aggregates.pbx()
+        before = pbx.booted_at
+        pbx.boot(cmd.at, cmd.uptime_s)
+        if before is not None and pbx.booted_at != before:
+            self._lose_open_calls(cmd.at)
+
+    def _ShutDownPbx(self, cmd: c.ShutDownPbx) -> None:
+        self.aggregates.pbx().shut_down(cmd.at, cmd.restart)
+        self._lose_open_calls(cmd.at)
+
+    def _lose_open_calls(self, at: float) -> None:
+        for call in list(self.aggregates.open_calls()):
+            call.lose_by_restart(at)
+
+    # -- reconciliation with a snapshot --------------------------------------------------
+    def _ReconcileSnapshot(self, cmd: c.ReconcileSnapshot) -> None:
+        if cmd.kind == "QueueStatus":
+            self._reconcile_members(cmd)
+            for waiting in cmd.waiting:
+                self._reconcile_waiting(cmd.at, waiting)
+        elif cmd.kind == "CoreShowChannels":
+            self._reconcile_channels(cmd)
+
+    def _reconcile_members(self, cmd: c.ReconcileSnapshot) -> None:
+        seen: set[tuple[str, str]] = set()
+        for m in cmd.members:
+            seen.add((m.interface, m.queue))
+            self._last_call[m.interface] = m.last_call
+            login_at = min(m.login_time or cmd.at, cmd.at)
+            # an agent first seen in a snapshot has existed since its login, at least
+            agent = self._agent(m.interface, m.member_name, login_at)
+            if not agent.check_logged_in(m.queue):
+                agent.log_in(login_at, m.queue, m.member_name, m.penalty, False, "",
+                             inferred=True)
+            if agent.queues[m.queue] != m.paused:
+                pause_at = m.last_pause if m.paused and m.last_pause else cmd.at
+                agent.set_paused(pause_at, m.queue, m.paused, m.reason, inferred=True)
+            agent.set_device_state(cmd.at, m.status)
+        for agent in list(self.aggregates.all_agents()):
+            for queue in list(agent.queues):
+                if (agent.interface, queue) not in seen:
+                    agent.log_out(cmd.at, queue, inferred=True)
+
+    def _reconcile_waiting(self, at: float, w: c.SnapshotWaiting) -> None:
+        call = self._call(w.uniqueid)
+        joined = at - w.wait_s
+        if call is None:
+            call = Call(w.uniqueid, joined, w.channel, w.caller_number, w.caller_name,
+                        inferred=True)
+            self.aggregates.add_call(call)
+        if not call.ended and not call.is_waiting:
+            call.join_queue(joined, w.queue, w.uniqueid, w.position, w.caller_number,
+                            w.caller_name, inferred=True)
+
+    def _reconcile_channels(self, cmd: c.ReconcileSnapshot) -> None:
+        # a call lives as long as its first channel (its Hangup ends the call): other legs
+        # still up (an agent's, a transfer's) do not keep a call whose caller is gone
+        alive = {ch.linkedid for ch in cmd.channels if ch.uniqueid == ch.linkedid}
+        for call in list(self.aggregates.open_calls()):
+            if call.linkedid in alive or call.started_at >= cmd.at:
+                continue
+            call.close_by_resync(cmd.at, self._last_call_end(call))
+        for ch in cmd.channels:
+            if ch.uniqueid == ch.linkedid and self._call(ch.linkedid) is None:
+                self.aggregates.add_call(Call(ch.linkedid, cmd.at - ch.duration_s, ch.channel,
+                                              ch.caller_number, ch.caller_name, inferred=True))
+
+    def _last_call_end(self, call: Call) -> float | None:
+        """The agent's ``LastCall`` if it tells this call's end: later than its answer
+        (an older one, from before the call, says nothing about it)."""
+        for visit in reversed(call.visits):
+            if visit.outcome == "answered" and not visit.completed and visit.agent:
+                last = self._last_call.get(visit.agent) or None
+                answered = visit.answered_at or call.started_at
+                return last if last is not None and last >= answered else None
+        return None

@@ -1,0 +1,345 @@
+"""The floor as it is now: every live call and every agent's state, folded from events.
+
+Shared by the wallboard, the agent board and the monitoring board. Agent states follow
+DESIGN.md section 2: ``logged-out``, ``paused`` (with reason), ``ringing``, ``on-call``,
+``on-hold``, ``wrap-up`` (a call of theirs ended and the PBX has not yet reported them
+free) and ``available``. A call the PBX no longer has after a resync or a restart leaves
+the floor at once and is kept, with the reason, in ``departed``.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.telephony.agent import extension_of
+
+__all__ = ["AgentNow", "CallNow", "LiveFloor", "SupervisorNow"]
+
+SPY_APPLICATION = "ChanSpy"
+BUSY_DEVICE = {"in-use", "busy", "ringing-in-use"}
+RINGING_DEVICE = {"ringing", "ringing-in-use"}
+SPY_MODES_KEPT = 1000  # supervisor calls whose mode is remembered (the log may bring
+# the spied call's SupervisionStarted after the supervisor call has ended)
+
+
+def _spy_mode(data: str) -> str:
+    """``ChanSpy(chan,qEbw)``'s options: ``w`` whisper, ``B`` barge, else listen."""
+    options = data.rsplit(",", 1)[-1] if "," in data else ""
+    return "barge" if "B" in options else "whisper" if "w" in options else "listen"
+
+
+@dataclass
+class SupervisorNow:
+    extension: str
+    mode: str
+    since: float
+    spyer_linkedid: str = ""
+
+
+@dataclass
+class CallNow:
+    call_id: str
+    linkedid: str
+    started_at: float
+    number: str
+    name: str
+    direction: str = "unknown"
+    queue: str | None = None
+    waiting_since: float | None = None
+    answered_at: float | None = None
+    agent: str | None = None  # queue-member interface, or an extension for outbound
+    agent_name: str = ""
+    on_hold_since: float | None = None
+    hold_total_s: float = 0.0
+    dial_status: str | None = None  # outbound: DialEnded status (ANSWER, BUSY, ...)
+    ringing: set[str] = field(default_factory=set)  # interfaces the queue is ringing now
+    recordings: list[str] = field(default_factory=list)
+    supervisors: dict[str, SupervisorNow] = field(default_factory=dict)  # spyer channel ->
+    spy_target: bool = True  # False for a supervisor's own ChanSpy call
+
+
+@dataclass
+class AgentNow:
+    agent_id: str
+    interface: str
+    name: str
+    queues: dict[str, str | None] = field(default_factory=dict)  # queue -> pause reason
+    known_queues: set[str] = field(default_factory=set)
+    device: str = "unknown"
+    call_id: str | None = None
+    wrap_up_since: float | None = None
+    state: str = "logged-out"
+    reason: str = ""
+    since: float = 0.0
+
+    @property
+    def extension(self) -> str:
+        return extension_of(self.interface)
+
+
+class LiveFloor:
+    """Live calls and agent states. ``apply`` takes domain events in log order."""
+
+    def __init__(self, departed_kept: int = 50) -> None:
+        self.calls: dict[str, CallNow] = {}
+        self.agents: dict[str, AgentNow] = {}
+        self.departed: deque[dict[str, Any]] = deque(maxlen=departed_kept)
+        self._by_interface: dict[str, AgentNow] = {}
+        self._spy_modes: dict[str, str] = {}  # supervisor call's linkedid -> mode (recent)
+        self.handlers: dict[str, Callable[[Any], None]] = {
+            "Call.Started": self._started, "Call.Queued": self._queued,
+            "Call.AgentRung": self._rung, "Call.RingNotAnswered": self._not_answered,
+            "Call.Answered": self._answered, "Call.Completed": self._completed,
+            "Call.Abandoned": self._left, "Call.TimedOut": self._left,
+            "Call.ExitedQueue": self._left, "Call.Held": self._held,
+            "Call.Unheld": self._unheld, "Call.RecordingStarted": self._recording,
+            "Call.DialStarted": self._dial_started, "Call.DialEnded": self._dial_ended,
+            "Call.Originated": self._originated,
+            "Call.SupervisionStarted": self._spy_started,
+            "Call.SupervisionEnded": self._spy_ended, "Call.Ended": self._ended,
+            "Call.ClosedByResync": self._closed_by_resync,
+            "Call.LostByRestart": self._lost_by_restart,
+            "Agent.Registered": self._registered, "Agent.LoggedIn": self._logged_in,
+            "Agent.LoggedOut": self._logged_out, "Agent.Paused": self._paused,
+            "Agent.Unpaused": self._unpaused, "Agent.DeviceStateChanged": self._device,
+        }
+
+    def apply(self, event: Any) -> None:
+        handler = self.handlers.get(type(event).__qualname__)
+        if handler is not None:
+            handler(event)
+
+    # -- lookups ---------------------------------------------------------------------------
+    def agent_by_interface(self, interface: str | None) -> AgentNow | None:
+        return self._by_interface.get(interface or "")
+
+    def agent_by_extension(self, extension: str) -> AgentNow | None:
+        for agent in self.agents.values():
+            if agent.extension == extension:
+                return agent
+        return None
+
+    def agent_of(self, call: CallNow) -> AgentNow | None:
+        if call.agent is None:
+            return None
+        return self.agent_by_interface(call.agent) or self.agent_by_extension(call.agent)
+
+    def waiting(self, queue: str | None = None) -> list[CallNow]:
+        return sorted((c for c in self.calls.values() if c.waiting_since is not None and (
+            queue is None or c.queue == queue)), key=lambda c: c.waiting_since or 0.0)
+
+    # -- agent state -----------------------------------------------------------------------
+    def _derive(self, agent: AgentNow, at: float) -> None:
+        state, reason = self._state_of(agent)
+        if (state, reason) != (agent.state, agent.reason):
+            agent.state, agent.reason, agent.since = state, reason, at
+
+    def _state_of(self, agent: AgentNow) -> tuple[str, str]:
+        if not agent.queues:
+            return "logged-out", ""
+        call = self.calls.get(agent.call_id or "")
+        if call is not None and call.answered_at is not None:
+            return ("on-hold" if call.on_hold_since is not None else "on-call"), ""
+        if agent.device in RINGING_DEVICE:
+            return "ringing", ""
+        if agent.wrap_up_since is not None:  # their call ended; the device is still busy
+            return "wrap-up", ""
+        if agent.device in BUSY_DEVICE:
+            return "on-call", ""
+        if agent.device == "on-hold":
+            return "on-hold", ""
+        reasons = list(agent.queues.values())
+        if all(r is not None for r in reasons):
+            return "paused", str(reasons[0])
+        return "available", ""
+
+    def state_in_queue(self, agent: AgentNow, queue: str) -> tuple[str, str]:
+        """The agent's state as one queue sees it (paused in it, or logged out of it)."""
+        if queue not in agent.queues:
+            return "logged-out", ""
+        reason = agent.queues[queue]
+        if reason is not None and agent.state not in ("on-call", "on-hold", "ringing"):
+            return "paused", reason
+        if agent.state == "paused":  # paused elsewhere only: free for this queue
+            return "available", ""
+        return agent.state, agent.reason
+
+    def _end_agent_call(self, call: CallNow, at: float) -> None:
+        agent = self.agent_of(call)
+        if agent is not None and agent.call_id == call.call_id:
+            agent.call_id = None
+            agent.wrap_up_since = at if agent.device in BUSY_DEVICE | {"on-hold"} else None
+            self._derive(agent, at)
+
+    # -- calls -----------------------------------------------------------------------------
+    def _call(self, e: Any) -> CallNow | None:
+        return self.calls.get(str(e.originator_id))
+
+    def _started(self, e: Any) -> None:
+        key = str(e.originator_id)
+        self.calls[key] = CallNow(key, e.linkedid, e.at, e.caller_number, e.caller_name)
+
+    def _queued(self, e: Any) -> None:
+        if call := self._call(e):
+            call.direction, call.queue, call.waiting_since = "inbound", e.queue, e.at
+            call.number = e.caller_number or call.number
+            call.name = e.caller_name or call.name
+            call.answered_at = None  # back in a queue (a blind transfer): waiting again
+
+    def _touch_agent(self, e: Any) -> None:
+        if agent := self.agent_by_interface(e.agent):
+            agent.known_queues.add(e.queue)
+
+    def _rung(self, e: Any) -> None:
+        self._touch_agent(e)
+        if call := self._call(e):
+            call.ringing.add(e.agent)
+
+    def _not_answered(self, e: Any) -> None:
+        self._touch_agent(e)
+        if call := self._call(e):
+            call.ringing.discard(e.agent)
+
+    def _answered(self, e: Any) -> None:
+        call = self._call(e)
+        if call is None:
+            return
+        call.ringing.clear()
+        call.waiting_since, call.answered_at = None, e.at
+        call.agent, call.agent_name, call.queue = e.agent, e.member_name, e.queue
+        if agent := self.agent_by_interface(e.agent):
+            agent.call_id, agent.wrap_up_since = call.call_id, None
+            self._derive(agent, e.at)
+
+    def _completed(self, e: Any) -> None:
+        if call := self._call(e):
+            self._unheld(e)
+            self._end_agent_call(call, e.at)
+            if call.agent == e.agent:  # the agent's leg is over (a transfer goes on without)
+                call.agent, call.agent_name = None, ""
+
+    def _left(self, e: Any) -> None:
+        if (call := self._call(e)) and call.queue == e.queue:
+            call.waiting_since = None
+            call.ringing.clear()
+
+    def _held(self, e: Any) -> None:
+        if (call := self._call(e)) and call.on_hold_since is None:
+            call.on_hold_since = e.at
+            if agent := self.agent_of(call):
+                self._derive(agent, e.at)
+
+    def _unheld(self, e: Any) -> None:
+        if (call := self._call(e)) and call.on_hold_since is not None:
+            call.hold_total_s += e.at - call.on_hold_since
+            call.on_hold_since = None
+            if agent := self.agent_of(call):
+                self._derive(agent, e.at)
+
+    def _recording(self, e: Any) -> None:
+        if call := self._call(e):
+            call.recordings.append(e.file)
+
+    def _dial_started(self, e: Any) -> None:
+        if call := self._call(e):
+            call.direction, call.number, call.agent = "outbound", e.number, e.by
+            if agent := self.agent_by_extension(e.by):
+                call.agent_name = agent.name
+                agent.call_id, agent.wrap_up_since = call.call_id, None
+                self._derive(agent, e.at)
+
+    def _dial_ended(self, e: Any) -> None:
+        if call := self._call(e):
+            call.dial_status = e.status
+            if e.status == "ANSWER" and call.answered_at is None:
+                call.answered_at = e.at
+                if agent := self.agent_of(call):
+                    self._derive(agent, e.at)
+
+    def _originated(self, e: Any) -> None:
+        call = self._call(e)
+        if call is not None and e.application == SPY_APPLICATION:
+            call.spy_target = False
+            call.direction = "supervision"
+            mode = self._spy_modes[call.linkedid] = _spy_mode(e.data)
+            while len(self._spy_modes) > SPY_MODES_KEPT:
+                del self._spy_modes[next(iter(self._spy_modes))]
+            # Within one stored batch the log groups events by call, so the spied call's
+            # SupervisionStarted can come before the supervisor call's Originated.
+            for target in self.calls.values():
+                for supervisor in target.supervisors.values():
+                    if supervisor.spyer_linkedid == call.linkedid:
+                        supervisor.mode = mode
+
+    def _spy_started(self, e: Any) -> None:
+        if call := self._call(e):
+            mode = self._spy_modes.get(e.spyer_linkedid, "listen")
+            call.supervisors[e.spyer_channel] = SupervisorNow(
+                extension_of(e.spyer_channel), mode, e.at, e.spyer_linkedid)
+
+    def _spy_ended(self, e: Any) -> None:
+        if call := self._call(e):
+            call.supervisors.pop(e.spyer_channel, None)
+
+    def _close(self, e: Any, reason: str | None) -> None:
+        call = self.calls.pop(str(e.originator_id), None)
+        if call is None:
+            return
+        if call.on_hold_since is not None:
+            call.hold_total_s += e.at - call.on_hold_since
+            call.on_hold_since = None
+        self._end_agent_call(call, e.at)
+        if reason is not None and call.spy_target:
+            self.departed.append({"call_id": call.call_id, "linkedid": call.linkedid,
+                                  "number": call.number, "queue": call.queue,
+                                  "reason": reason, "at": e.at})
+
+    def _ended(self, e: Any) -> None:
+        self._close(e, None)
+
+    def _closed_by_resync(self, e: Any) -> None:
+        self._close(e, "closed-by-resync")
+
+    def _lost_by_restart(self, e: Any) -> None:
+        self._close(e, "lost-by-restart")
+
+    # -- agents ----------------------------------------------------------------------------
+    def _agent(self, e: Any) -> AgentNow | None:
+        return self.agents.get(str(e.originator_id))
+
+    def _registered(self, e: Any) -> None:
+        agent = AgentNow(str(e.originator_id), e.interface, e.name, since=e.at)
+        self.agents[agent.agent_id] = agent
+        self._by_interface[e.interface] = agent
+
+    def _logged_in(self, e: Any) -> None:
+        if agent := self._agent(e):
+            agent.name = e.name or agent.name
+            agent.queues[e.queue] = (e.reason or "") if e.paused else None
+            agent.known_queues.add(e.queue)
+            self._derive(agent, e.at)
+
+    def _logged_out(self, e: Any) -> None:
+        if agent := self._agent(e):
+            agent.queues.pop(e.queue, None)
+            self._derive(agent, e.at)
+
+    def _paused(self, e: Any) -> None:
+        if (agent := self._agent(e)) and e.queue in agent.queues:
+            agent.queues[e.queue] = e.reason or ""
+            self._derive(agent, e.at)
+
+    def _unpaused(self, e: Any) -> None:
+        if (agent := self._agent(e)) and e.queue in agent.queues:
+            agent.queues[e.queue] = None
+            self._derive(agent, e.at)
+
+    def _device(self, e: Any) -> None:
+        if agent := self._agent(e):
+            agent.device = e.state
+            if e.state not in BUSY_DEVICE and e.state != "on-hold" and agent.call_id is None:
+                agent.wrap_up_since = None
+            self._derive(agent, e.at)

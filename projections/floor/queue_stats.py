@@ -1,0 +1,296 @@
+"""Queue, agent and outbound figures folded from domain events (DESIGN.md section 3).
+
+Definitions match Asterisk's queue_log conventions so the figures can be checked against
+``summary.json``: one *visit* is one caller entering one queue; waits and talk times are
+the whole seconds Asterisk reports; durations of logins and pauses run between whole
+seconds (``floor`` of the event times), and open intervals end at the *as of* instant.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from projections.floor.stats_report import build_report
+from projections.topics import topics_of
+
+__all__ = ["TOPICS", "StatsProjection"]
+
+BUSY_DEVICE = ("in-use", "busy", "on-hold", "ringing-in-use")
+
+@dataclass
+class Visit:
+    queue: str
+    joined_at: float
+    uniqueid: str
+    outcome: str | None = None
+    agent: str | None = None
+    member_name: str = ""
+    answered_at: float | None = None
+    wait_s: int | None = None
+    talk_s: int | None = None
+    completion: str | None = None  # agent | caller | transfer | unknown
+    by_shutdown: bool = False
+    inferred: bool = False
+    completed_at: float | None = None
+    hold_s: float = 0.0
+    held_since: float | None = None
+    acw_s: float | None = None  # end of call to the agent free again
+
+
+@dataclass
+class Outbound:
+    agent_extension: str
+    number: str
+    started_at: float
+    status: str | None = None
+    answered_at: float | None = None
+    talk_s: int = 0
+
+
+@dataclass
+class AgentFacts:
+    name: str
+    interface: str
+    logins: dict[str, list[list[float]]] = field(default_factory=lambda: defaultdict(list))
+    pauses: dict[str, list[list[Any]]] = field(default_factory=lambda: defaultdict(list))
+
+
+class StatsProjection:
+    """Fold domain events (in log order) into per-queue, per-agent and outbound figures."""
+
+    def __init__(self) -> None:
+        self.visits: list[Visit] = []
+        self._open_visits: dict[tuple[Any, str], Visit] = {}  # (call id, queue) -> visit
+        self._calls: dict[Any, list[Visit]] = defaultdict(list)
+        self.outbound: dict[Any, Outbound] = {}
+        self.agents: dict[Any, AgentFacts] = {}
+        self.ring_no_answer: list[tuple[str, str, float]] = []  # (queue, interface, at)
+        self.service_level: dict[str, int] = {}
+        self._queue_names: dict[Any, str] = {}
+        self.queues_seen: set[str] = set()
+        self.last_at: float | None = None
+        self._interfaces: dict[Any, str] = {}  # agent id -> interface
+        self._acw_open: dict[str, Visit] = {}  # interface -> visit in after-call work
+        self._device_state: dict[str, str] = {}  # interface -> last device state
+        self.handlers: dict[str, Callable[[Any], None]] = {
+            "Call.Queued": self._queued, "Call.Answered": self._answered,
+            "Call.Completed": self._completed, "Call.Abandoned": self._abandoned,
+            "Call.TimedOut": self._timed_out, "Call.ExitedQueue": self._exited,
+            "Call.RingNotAnswered": self._rna, "Call.ClosedByResync": self._closed_by_resync,
+            "Call.LostByRestart": self._lost, "Call.DialStarted": self._dial_started,
+            "Call.DialEnded": self._dial_ended, "Call.Ended": self._ended,
+            "Agent.Registered": self._agent_registered, "Agent.LoggedIn": self._logged_in,
+            "Agent.LoggedOut": self._logged_out, "Agent.Paused": self._paused,
+            "Agent.Unpaused": self._unpaused, "Queue.Discovered": self._discovered,
+            "Queue.Configured": self._configured, "Call.Held": self._held,
+            "Call.Unheld": self._unheld, "Agent.DeviceStateChanged": self._device,
+        }
+
+    def apply(self, event: Any) -> None:
+        at = getattr(event, "at", None)
+        if at is not None and (self.last_at is None or at > self.last_at):
+            self.last_at = at
+        handler = self.handlers.get(type(event).__qualname__)
+        if handler is not None:
+            handler(event)
+
+    def apply_all(self, events: Iterable[Any]) -> StatsProjection:
+        for event in events:
+            self.apply(event)
+        return self
+
+    # -- calls -------------------------------------------------------------------------
+    def _visit(self, event: Any) -> Visit | None:
+        return self._open_visits.get((event.originator_id, event.queue))
+
+    def _queued(self, e: Any) -> None:
+        visit = Visit(e.queue, e.at, e.uniqueid, inferred=e.inferred)
+        self.visits.append(visit)
+        self._open_visits[(e.originator_id, e.queue)] = visit
+        self._calls[e.originator_id].append(visit)
+        self.queues_seen.add(e.queue)
+
+    def _answered(self, e: Any) -> None:
+        if visit := self._visit(e):
+            visit.outcome, visit.agent, visit.member_name = "answered", e.agent, e.member_name
+            visit.answered_at, visit.wait_s = e.at, e.wait_s
+            self._end_acw(e.agent, e.at)
+
+    def _completed(self, e: Any) -> None:
+        if visit := self._open_visits.pop((e.originator_id, e.queue), None):
+            visit.talk_s, visit.completion, visit.by_shutdown = e.talk_s, e.reason, e.by_shutdown
+            self._stop_hold(visit, e.at)
+            visit.completed_at = e.at
+            if visit.agent:
+                self._end_acw(visit.agent, e.at)
+                # Asterisk frees the agent's device just before AgentComplete: no ACW then
+                if self._device_state.get(visit.agent) in BUSY_DEVICE:
+                    self._acw_open[visit.agent] = visit
+                else:
+                    visit.acw_s = 0.0
+
+    def _answered_visits(self, e: Any) -> list[Visit]:
+        return [v for v in self._calls.get(e.originator_id, []) if v.outcome == "answered"
+                and self._open_visits.get((e.originator_id, v.queue)) is v]
+
+    def _held(self, e: Any) -> None:
+        for visit in self._answered_visits(e):
+            if visit.held_since is None:
+                visit.held_since = e.at
+
+    def _unheld(self, e: Any) -> None:
+        for visit in self._answered_visits(e):
+            self._stop_hold(visit, e.at)
+
+    @staticmethod
+    def _stop_hold(visit: Visit, at: float) -> None:
+        if visit.held_since is not None:
+            visit.hold_s += max(0.0, at - visit.held_since)
+            visit.held_since = None
+
+    def _end_acw(self, interface: str, at: float) -> None:
+        visit = self._acw_open.pop(interface, None)
+        if visit is not None and visit.completed_at is not None:
+            visit.acw_s = max(0.0, at - visit.completed_at)
+
+    def _device(self, e: Any) -> None:
+        interface = self._interfaces.get(e.originator_id)
+        if interface:
+            self._device_state[interface] = e.state
+        if interface and e.state not in BUSY_DEVICE:
+            self._end_acw(interface, e.at)
+
+    def _left(self, e: Any, outcome: str, by_shutdown: bool = False) -> None:
+        if visit := self._open_visits.pop((e.originator_id, e.queue), None):
+            visit.outcome, visit.wait_s, visit.by_shutdown = outcome, e.wait_s, by_shutdown
+
+    def _abandoned(self, e: Any) -> None:
+        self._left(e, "abandoned", e.by_shutdown)
+
+    def _timed_out(self, e: Any) -> None:
+        self._left(e, "timeout")
+
+    def _exited(self, e: Any) -> None:
+        if visit := self._open_visits.pop((e.originator_id, e.queue), None):
+            visit.outcome = f"exit-{e.reason}"
+            visit.wait_s = int(e.at - visit.joined_at)
+
+    def _rna(self, e: Any) -> None:
+        self.ring_no_answer.append((e.queue, e.agent, e.at))
+
+    def _closed_by_resync(self, e: Any) -> None:
+        """The call's end fell in a gap of the feed. A waiting caller who is gone without
+        an answer is ``closed-by-resync`` (not abandoned: nobody saw how it left; its wait
+        ends at the resync, an upper bound); an answered call ended when the agent's
+        ``LastCall`` says, else at the resync, with the side that hung up unknown."""
+        for visit in self._calls.get(e.originator_id, []):
+            key = (e.originator_id, visit.queue)
+            if self._open_visits.get(key) is not visit:
+                continue
+            del self._open_visits[key]
+            visit.inferred = True
+            if visit.outcome is None:
+                visit.outcome = "closed-by-resync"
+                visit.wait_s = math.floor(e.at) - math.floor(visit.joined_at)
+            elif visit.answered_at is not None:
+                end = e.last_call_end or e.at
+                visit.talk_s = math.floor(end) - math.floor(visit.answered_at)
+                visit.completion = "unknown"
+                visit.completed_at = end
+                self._stop_hold(visit, end)
+
+    def _lost(self, e: Any) -> None:
+        for visit in self._calls.get(e.originator_id, []):
+            if self._open_visits.pop((e.originator_id, visit.queue), None) is visit:
+                visit.by_shutdown = True
+                self._stop_hold(visit, e.at)
+                if visit.outcome is None:
+                    visit.outcome = "lost-by-restart"
+
+    def _dial_started(self, e: Any) -> None:
+        self.outbound[e.originator_id] = Outbound(e.by, e.number, e.at)
+
+    def _dial_ended(self, e: Any) -> None:
+        if call := self.outbound.get(e.originator_id):
+            call.status = e.status
+            if e.status == "ANSWER":
+                call.answered_at = e.at
+
+    def _ended(self, e: Any) -> None:
+        call = self.outbound.get(e.originator_id)
+        if call is not None and call.answered_at is not None:
+            call.talk_s = math.floor(e.at) - math.floor(call.answered_at)
+
+    # -- agents and queues -------------------------------------------------------------
+    def _agent(self, e: Any) -> AgentFacts | None:
+        """None for an agent not registered yet (a replay "as of" an earlier instant)."""
+        return self.agents.get(e.originator_id)
+
+    def _agent_registered(self, e: Any) -> None:
+        self.agents[e.originator_id] = AgentFacts(e.name, e.interface)
+        self._interfaces[e.originator_id] = e.interface
+
+    def _logged_in(self, e: Any) -> None:
+        if (facts := self._agent(e)) is None:
+            return
+        facts.name = e.name or facts.name
+        facts.logins[e.queue].append([e.at, math.inf])
+        self.queues_seen.add(e.queue)
+        if e.paused:
+            facts.pauses[e.queue].append([e.at, None, e.reason])
+
+    def _logged_out(self, e: Any) -> None:
+        if (facts := self._agent(e)) is None:
+            return
+        for interval in facts.logins[e.queue][-1:]:
+            if interval[1] == math.inf:
+                interval[1] = e.at
+        self._unpaused(e)
+
+    def _paused(self, e: Any) -> None:
+        if facts := self._agent(e):
+            facts.pauses[e.queue].append([e.at, None, e.reason])
+
+    def _unpaused(self, e: Any) -> None:
+        if (facts := self._agent(e)) is None:
+            return
+        for interval in facts.pauses[e.queue][-1:]:
+            if interval[1] is None:
+                interval[1] = e.at
+
+    def _discovered(self, e: Any) -> None:
+        self._queue_names[e.originator_id] = e.name
+
+    def _configured(self, e: Any) -> None:
+        self.service_level[self._queue_names[e.originator_id]] = e.service_level_s
+
+    # -- forgetting ---------------------------------------------------------------------
+    def prune(self, before: float) -> None:
+        """Forget what ended before ``before`` (a live board needs today and the last
+        hour, not the whole history; "as of" replays refold from the log)."""
+        open_visits = {id(v) for v in self._open_visits.values()} | {
+            id(v) for v in self._acw_open.values()}
+        self.visits = [v for v in self.visits if v.joined_at >= before or id(v) in open_visits]
+        kept = {id(v) for v in self.visits}
+        self._calls = defaultdict(list, {
+            k: vs for k, vs in ((k, [v for v in vs if id(v) in kept])
+                                for k, vs in self._calls.items()) if vs})
+        self.outbound = {k: o for k, o in self.outbound.items() if o.started_at >= before}
+        self.ring_no_answer = [r for r in self.ring_no_answer if r[2] >= before]
+        for facts in self.agents.values():
+            for queue, spans in facts.logins.items():
+                facts.logins[queue] = [s for s in spans if s[1] >= before]
+            for queue, pauses in facts.pauses.items():
+                facts.pauses[queue] = [p for p in pauses if p[1] is None or p[1] >= before]
+
+    # -- figures -----------------------------------------------------------------------
+    def figures(self, since: float | None = None, until: float | None = None) -> dict[str, Any]:
+        return build_report(self, since, until)
+
+
+# The log topics of the events this projection folds (to read only those).
+TOPICS: tuple[str, ...] = topics_of(StatsProjection().handlers)

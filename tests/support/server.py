@@ -1,0 +1,89 @@
+"""A real Callboard server for end-to-end tests: uvicorn on a free port in a thread, the
+runtime ingesting from a replay AMI server over TCP, one user per role."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import uvicorn
+
+from adapters.ami.client import AmiFeedClient
+from adapters.replay.server import ReplayAmiServer
+from api.app import create_app
+from api.auth import UserDirectory
+from api.push import Hub, listening_socket
+from api.runtime import Runtime
+from api.settings import BoardSettings, Settings
+from domain.access.user import ROLES
+from tests.support.replay_pbx import PbxReplayServer
+
+__all__ = ["RunningServer", "running_server"]
+
+
+@dataclass
+class RunningServer:
+    url: str
+    runtime: Runtime
+    tokens: dict[str, str] = field(default_factory=dict)  # role -> token
+    pbx: ReplayAmiServer | None = None
+    runtime_hubs: dict[str, Hub] = field(default_factory=dict)
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://")
+
+    def wait_position(self, minimum: int, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while min(self.runtime.positions().values()) < minimum:
+            assert time.monotonic() < deadline, "the projections did not catch up"
+            time.sleep(0.05)
+
+
+@contextmanager
+def running_server(store_url: str, captures: list[Path] | None = None, *,
+                   speed: float | None = None, clock_at: float | None = None,
+                   recordings_dir: Path | None = None, port: int = 0,
+                   ) -> Iterator[RunningServer]:
+    """``clock_at``: a fixed "now" for the boards (recorded captures are from the past)."""
+    clock = (lambda: clock_at) if clock_at is not None else time.time
+    runtime = Runtime(store_url, Settings(recordings_dir=recordings_dir), BoardSettings(),
+                      clock=clock, poll_s=0.02)
+    users = UserDirectory(runtime.app)
+    tokens = {role: users.add(f"test-{role}", role, by="tests") for role in ROLES}
+    pbx = None
+    sources = []
+    if captures:
+        pbx = PbxReplayServer(captures, username="cb", secret="cb", speed=speed).start()
+        client = AmiFeedClient("127.0.0.1", pbx.port, "cb", "cb", runtime.items,
+                               ping_interval=1.0)
+        sources.append(client)
+        runtime.pbx = client
+    app = create_app(runtime, users)
+    config = uvicorn.Config(app, log_level="warning", ws_per_message_deflate=False,
+                            lifespan="on")
+    server = uvicorn.Server(config)
+    sock = listening_socket("127.0.0.1", port)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn",
+                              daemon=True)
+    runtime.start(*sources)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
+        time.sleep(0.02)
+    port = sock.getsockname()[1]
+    try:
+        yield RunningServer(f"http://127.0.0.1:{port}", runtime, tokens, pbx,
+                            app.state.hubs)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
+        runtime.stop()
+        if pbx is not None:
+            pbx.stop()
+        sock.close()
