@@ -78,7 +78,8 @@ from api.settings import BoardSettings
 from bench.event_log import DEFAULT_EVENTS, BaseLog, base_log, copies_needed, write_log
 from bench.workload import build_workload
 from domain.ids import call_id
-from projections.floor.wallboard import BoardPolicy, WallboardProjection
+from projections.business_day import BoardPolicy
+from projections.floor.wallboard import WallboardProjection
 
 __all__ = ["LatencyResult", "RebuildResult", "StoreRebuild", "main", "run_latency",
            "run_rebuilds"]

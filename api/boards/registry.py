@@ -9,11 +9,12 @@ from adapters.projection_runner.runner import Fold, TrackedProjection
 from adapters.projection_runner.store import open_view_recorder
 from adapters.store.application import CallCenter
 from api.settings import BoardSettings
+from projections.business_day import BoardPolicy
 from projections.complaints.timeline import ComplaintsFold
 from projections.floor.agents import AgentBoardProjection
 from projections.floor.monitoring import MonitoringProjection
 from projections.floor.recordings import RecordingsFold
-from projections.floor.wallboard import BoardPolicy, WallboardProjection
+from projections.floor.wallboard import WallboardProjection
 
 __all__ = ["BOARDS", "NAMES", "VERSION", "board_policy", "fold_factory", "open_projection"]
 

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 
 from adapters.store.application import read_events
 from api.runtime import Runtime
+from projections.business_day import BoardPolicy
 from projections.complaints.timeline import ComplaintsFold
-from projections.floor.wallboard import BoardPolicy
 from projections.workforce.attendance import AttendanceFold
 from projections.workforce.kpis import KpiFold
 

@@ -11,15 +11,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+from projections.business_day import BoardPolicy, business_day_start
+from projections.figures import round2
 from projections.floor.live import AgentNow, CallNow
 from projections.floor.queue_stats import Outbound, Visit
-from projections.floor.stats_report import build_report, round2
-from projections.floor.wallboard import (
-    AGENT_STATES,
-    BoardPolicy,
-    StatsAndFloor,
-    business_day_start,
-)
+from projections.floor.stats_report import build_report
+from projections.floor.wallboard import AGENT_STATES, StatsAndFloor
 
 __all__ = ["AgentBoardProjection"]
 

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 from domain.telephony.agent import extension_of
+from projections.business_day import BoardPolicy
+from projections.figures import round2
 from projections.floor.live import CallNow, LiveFloor
-from projections.floor.stats_report import round2
-from projections.floor.wallboard import BoardPolicy
 from projections.topics import topics_of
 
 __all__ = ["ATTENTION", "MonitoringProjection"]

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from domain.telephony.agent import extension_of
 
 if TYPE_CHECKING:
-    from projections.floor.queue_stats import StatsProjection, Visit
+    from projections.figures import pct, round2
+from projections.floor.queue_stats import StatsProjection, Visit
 
 __all__ = ["build_report", "pct", "round2"]
 
@@ -23,15 +24,6 @@ DEFAULT_SERVICE_LEVEL_S = 20
 
 def _mean(values: list[int]) -> float | None:
     return round(sum(values) / len(values), 2) if values else None
-
-
-def pct(part: int, whole: int) -> float | None:
-    """``part`` of ``whole`` in percent, 2 decimals; None of nothing."""
-    return round(100.0 * part / whole, 2) if whole else None
-
-
-def round2(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
 
 
 def _max(values: list[int]) -> int | None:

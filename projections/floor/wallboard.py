@@ -13,14 +13,13 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from projections.business_day import BoardPolicy, business_day_start
+from projections.figures import round2
 from projections.floor.live import LiveFloor
 from projections.floor.queue_stats import StatsProjection, Visit
-from projections.floor.stats_report import DEFAULT_SERVICE_LEVEL_S, queue_figures, round2
+from projections.floor.stats_report import DEFAULT_SERVICE_LEVEL_S, queue_figures
 from projections.topics import topics_of
 
 __all__ = ["AGENT_STATES", "BoardPolicy", "StatsAndFloor", "WallboardProjection",
@@ -41,29 +40,6 @@ DEFINITIONS = {
     "lost_by_restart": "in the queue or on a call when the PBX restarted",
     "closed_by_resync": "ended while the feed was down; found gone at the resync",
 }
-
-
-@dataclass(frozen=True)
-class BoardPolicy:
-    """What a center configures about its boards."""
-
-    timezone: str = "UTC"
-    day_start: time = time(0, 0)
-    windows_min: tuple[int, ...] = (15, 30, 60)
-    short_abandon_s: int = 5
-    service_level_s: dict[str, int] = field(default_factory=dict)  # per-queue override
-    long_talk_s: int = 600
-    long_hold_s: int = 60
-
-
-def business_day_start(now: float, policy: BoardPolicy) -> float:
-    """The start of the business day ``now`` falls in, in the center's time zone."""
-    zone = ZoneInfo(policy.timezone)
-    local = datetime.fromtimestamp(now, zone)
-    start = datetime.combine(local.date(), policy.day_start, zone)
-    if start > local:
-        start = datetime.combine(local.date() - timedelta(days=1), policy.day_start, zone)
-    return start.timestamp()
 
 
 def forget_old_days(stats: StatsProjection, event: Any, policy: BoardPolicy,

@@ -17,9 +17,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from domain.telephony.agent import extension_of
+from projections.business_day import BoardPolicy, business_day_start
 from projections.complaints.timeline import topics
-from projections.floor.stats_report import pct
-from projections.floor.wallboard import BoardPolicy, business_day_start
+from projections.figures import pct
 
 __all__ = ["DEFINITIONS", "KpiFold", "KpiPolicy", "target_check"]
 

@@ -54,9 +54,9 @@ from adapters.store.application import CallCenter, open_app, read_events
 from api.boards.registry import NAMES, fold_factory
 from domain.ids import call_id
 from domain.telephony.feed import decode_raw
+from projections.business_day import BoardPolicy
 from projections.floor.queue_stats import StatsProjection, Visit
 from projections.floor.stats_report import queue_figures
-from projections.floor.wallboard import BoardPolicy
 from tests.conftest import SCENARIOS
 from tests.support.replay_faults import Cut, FaultyAmiServer, Gap
 

@@ -17,8 +17,8 @@ from api.cli.main import main
 from api.outbound.dnd import DndService
 from api.outbound.wrapup import WrapupService
 from domain.errors import NotYourCall
+from projections.business_day import BoardPolicy
 from projections.complaints.timeline import ComplaintsFold
-from projections.floor.wallboard import BoardPolicy
 from projections.workforce.attendance import AttendanceFold
 from projections.workforce.kpis import KpiFold, KpiPolicy
 from tests.conftest import SCENARIOS, summary

@@ -7,9 +7,10 @@ import pickle
 from datetime import time
 from typing import Any
 
+from projections.business_day import BoardPolicy, business_day_start
 from projections.floor.agents import AgentBoardProjection
 from projections.floor.stats_report import build_report
-from projections.floor.wallboard import AGENT_STATES, BoardPolicy, business_day_start
+from projections.floor.wallboard import AGENT_STATES
 from tests.support.scene import Scene
 
 DAY = 1795392000.0  # 2026-11-23 00:00 UTC

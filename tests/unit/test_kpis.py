@@ -8,7 +8,7 @@ from datetime import time
 from domain.complaints.complaint import Complaint
 from domain.complaints.deadlines import DeadlinePolicy
 from domain.outbound.wrapup import Wrapup
-from projections.floor.wallboard import BoardPolicy
+from projections.business_day import BoardPolicy
 from projections.workforce.kpis import KpiFold, KpiPolicy, target_check
 from tests.support.scene import Scene
 

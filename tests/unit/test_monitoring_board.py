@@ -7,8 +7,8 @@ import pickle
 from typing import Any
 
 from domain.telephony.call import Call
+from projections.business_day import BoardPolicy
 from projections.floor.monitoring import MonitoringProjection
-from projections.floor.wallboard import BoardPolicy
 from tests.support.scene import Scene
 
 T = 1795424400.0  # 2026-11-23 09:00 UTC

@@ -3,8 +3,9 @@ needs, with the same figures as a fold that never forgot."""
 
 from __future__ import annotations
 
+from projections.business_day import BoardPolicy, business_day_start
 from projections.floor.agents import AgentBoardProjection
-from projections.floor.wallboard import BoardPolicy, WallboardProjection, business_day_start
+from projections.floor.wallboard import WallboardProjection
 from tests.support.scene import Scene
 
 DAY1 = 1795392000.0  # 2026-11-23 00:00 UTC
