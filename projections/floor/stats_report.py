@@ -12,12 +12,12 @@ from collections import Counter, defaultdict
 from typing import TYPE_CHECKING, Any
 
 from domain.telephony.agent import extension_of
+from projections.figures import pct
 
 if TYPE_CHECKING:
-    from projections.figures import pct, round2
-from projections.floor.queue_stats import StatsProjection, Visit
+    from projections.floor.queue_stats import StatsProjection, Visit
 
-__all__ = ["build_report", "pct", "round2"]
+__all__ = ["build_report"]
 
 DEFAULT_SERVICE_LEVEL_S = 20
 
