@@ -1,5 +1,8 @@
 """Recorded AMI captures (``*.ami``: every byte Asterisk sent on one connection) as a feed.
 
+A capture may be gzip-compressed (``*.ami.gz``, as the demo day ships in the package):
+:func:`read_capture` recognises it by its magic bytes and reads the AMI bytes inside.
+
 Several files are consecutive connections of one feed, in order. A capture has no
 receive clock, so frames carry ``received_at=None`` and the connection's open and close
 times are the first and last ``Timestamp`` in the file. Frames are handed over a thousand
@@ -9,7 +12,9 @@ from the file as they are asked for.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,15 +23,29 @@ from uuid import UUID, uuid5
 from adapters.ami.feed_items import ConnectionClosed, ConnectionOpened, FeedItem, ReceivedFrames
 from adapters.ami.frames import FrameSplitter
 
-__all__ = ["CaptureError", "capture_connection_id", "capture_items"]
+__all__ = ["CaptureError", "capture_connection_id", "capture_items", "read_capture"]
 
 _CAPTURE_NS = UUID("0b7f8a3e-5d1c-4c8e-9a42-6e2f1d3c5b7a")
 _TIMESTAMP = re.compile(rb"\r\nTimestamp: (\d+(?:\.\d+)?)\r\n")
 FRAMES_PER_ITEM = 1000
+_GZIP_MAGIC = b"\x1f\x8b"  # an AMI capture starts with the banner, never with these
 
 
 class CaptureError(ValueError):
     """A capture file that cannot be read at all (missing, empty, not AMI)."""
+
+
+def read_capture(path: str | os.PathLike[str]) -> bytes:
+    """The AMI bytes of a capture file, plain or gzip-compressed (by its content, not its
+    name, so a renamed file still reads)."""
+    data = Path(path).read_bytes()
+    if data.startswith(_GZIP_MAGIC):
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError) as error:
+            raise CaptureError(f"capture {path} is a damaged gzip file ({error}): "
+                               "compress the .ami again or use it uncompressed") from error
+    return data
 
 
 def capture_connection_id(data: bytes) -> str:
@@ -51,7 +70,7 @@ def capture_items(paths: list[Path]) -> Iterator[FeedItem]:
     connection (a gap follows it), the last one as a clean stop."""
     for index, path in enumerate(paths):
         try:
-            data = path.read_bytes()
+            data = read_capture(path)
         except OSError as error:
             raise CaptureError(f"cannot read capture {path}: {error.strerror}") from error
         if not data:

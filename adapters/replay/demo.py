@@ -16,10 +16,18 @@ import os
 import re
 import time
 from collections.abc import Callable
+from pathlib import Path
 
-from adapters.replay.server import Capture, ReplayAmiServer, _Conn
+from adapters.replay.frames import Capture, ServedConnection
+from adapters.replay.server import ReplayAmiServer
 
-__all__ = ["DemoAmiServer", "DemoClock", "shift_frame"]
+__all__ = ["DEMO_CAPTURE", "DEMO_RECORDINGS", "DemoAmiServer", "DemoClock", "shift_frame"]
+
+_DATA = Path(__file__).parent / "demo_data"  # package data: ships with the installed package
+DEMO_CAPTURE: Path = _DATA / "basic-day.ami.gz"
+"""The recorded day the demo replays (tests/fixtures/basic-day, gzip-compressed)."""
+DEMO_RECORDINGS: Path = _DATA / "recordings"
+"""The demo's recordings folder: a few calls of that day with their audio."""
 
 _EPOCH_HEADER = re.compile(
     rb"^((?:[A-Za-z]*(?:Uniqueid|UniqueID|Linkedid))|Timestamp|LoginTime|LastCall|LastPause)"
@@ -69,7 +77,7 @@ class DemoAmiServer(ReplayAmiServer):
         self.base = math.floor(clock.start - self.first)
         self.loops_done = 0
 
-    def _stream(self, conn: _Conn) -> None:
+    def _stream(self, conn: ServedConnection) -> None:
         capture = conn.capture
         if capture is None:
             return

@@ -14,8 +14,8 @@ import termios
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from adapters.ami.capture import read_capture
 from adapters.ami.frames import BANNER_PREFIX, parse_buffer
 
 __all__ = ["DEFAULT_BANNER", "Capture", "ReceivedAction", "ServedConnection", "build_frame",
@@ -73,7 +73,8 @@ class Capture:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Capture:
-        frames, rest = parse_buffer(Path(path).read_bytes(), at_start=True)
+        """Read a capture file, plain ``.ami`` or gzip-compressed ``.ami.gz``."""
+        frames, rest = parse_buffer(read_capture(path), at_start=True)
         banner = DEFAULT_BANNER
         if frames and frames[0].startswith(BANNER_PREFIX):
             banner = frames.pop(0)

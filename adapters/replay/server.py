@@ -31,9 +31,8 @@ from adapters.replay.frames import (
 from adapters.replay.frames import header as _header
 from adapters.replay.frames import response as _response
 
-__all__ = ["DEFAULT_BANNER", "Capture", "ReceivedAction", "ReplayAmiServer", "build_frame"]
-
-_Conn = ServedConnection  # the name subclasses (adapters.replay.demo) use
+__all__ = ["DEFAULT_BANNER", "Capture", "ReceivedAction", "ReplayAmiServer", "ServedConnection",
+           "build_frame"]
 
 
 class ReplayAmiServer:
@@ -69,7 +68,7 @@ class ReplayAmiServer:
         self._keep_transcript = keep_transcript
         self._log = logger or logging.getLogger(__name__)
         self._cond = threading.Condition()
-        self._conns: list[_Conn] = []
+        self._conns: list[ServedConnection] = []
         self._actions: list[ReceivedAction] = []
         self._stopping = threading.Event()
         self._listener: socket.socket | None = None
@@ -247,11 +246,11 @@ class ReplayAmiServer:
         return []
 
     # -- internals -----------------------------------------------------------------------
-    def _conn(self, index: int) -> _Conn:
+    def _conn(self, index: int) -> ServedConnection:
         with self._cond:
             return self._conns[index]
 
-    def _wait(self, check: Callable[[_Conn], bool], index: int, timeout: float) -> bool:
+    def _wait(self, check: Callable[[ServedConnection], bool], index: int, timeout: float) -> bool:
         with self._cond:
             return self._cond.wait_for(
                 lambda: index < len(self._conns) and check(self._conns[index]), timeout
@@ -274,7 +273,7 @@ class ReplayAmiServer:
                 break
             sock.settimeout(None)
             with self._cond:
-                conn = _Conn(len(self._conns), sock, self._capture_for(len(self._conns)),
+                conn = ServedConnection(len(self._conns), sock, self._capture_for(len(self._conns)),
                              transcript=[] if self._keep_transcript else None)
                 self._conns.append(conn)
                 self._cond.notify_all()
@@ -285,7 +284,7 @@ class ReplayAmiServer:
             conn.threads.append(thread)
             thread.start()
 
-    def _serve(self, conn: _Conn) -> None:
+    def _serve(self, conn: ServedConnection) -> None:
         banner = self._captures[-1].banner if self._captures else DEFAULT_BANNER
         if conn.capture is not None:
             banner = conn.capture.banner
@@ -314,7 +313,7 @@ class ReplayAmiServer:
                 conn.finished = True
                 self._cond.notify_all()
 
-    def _read_actions(self, conn: _Conn) -> Iterator[dict[str, str]]:
+    def _read_actions(self, conn: ServedConnection) -> Iterator[dict[str, str]]:
         rest = b""
         while not conn.closed.is_set():
             data = conn.sock.recv(65536)
@@ -328,7 +327,7 @@ class ReplayAmiServer:
                         self._actions.append(ReceivedAction(conn.index, headers))
                     yield headers
 
-    def _login(self, conn: _Conn, actions: Iterator[dict[str, str]]) -> bool:
+    def _login(self, conn: ServedConnection, actions: Iterator[dict[str, str]]) -> bool:
         for action in actions:
             name, action_id = (_header(action, "Action") or "").lower(), _header(action, "ActionID")
             if name == "login":
@@ -353,7 +352,7 @@ class ReplayAmiServer:
             self._send(conn, _response("Error", action_id, ("Message", "Permission denied")))
         return False
 
-    def _answer(self, conn: _Conn, actions: Iterator[dict[str, str]]) -> None:
+    def _answer(self, conn: ServedConnection, actions: Iterator[dict[str, str]]) -> None:
         for action in actions:
             if (_header(action, "Action") or "").lower() == "logoff":
                 conn.drain = True  # what was sent before the Goodbye still arrives
@@ -361,7 +360,7 @@ class ReplayAmiServer:
                 return
             self._reply(conn, action)
 
-    def _reply(self, conn: _Conn, action: dict[str, str]) -> None:
+    def _reply(self, conn: ServedConnection, action: dict[str, str]) -> None:
         """Send ``respond``'s frames for one action (a subclass may hold a lock around)."""
         try:
             replies = self.respond(action)
@@ -372,7 +371,7 @@ class ReplayAmiServer:
         for reply in replies:
             self._send(conn, reply)
 
-    def _stream(self, conn: _Conn) -> None:
+    def _stream(self, conn: ServedConnection) -> None:
         capture = conn.capture
         try:
             done = capture is None or self._stream_capture(conn, capture, self.close_after)
@@ -383,7 +382,7 @@ class ReplayAmiServer:
             conn.streamed = done
             self._cond.notify_all()
 
-    def _stream_capture(self, conn: _Conn, capture: Capture, close: bool) -> bool:
+    def _stream_capture(self, conn: ServedConnection, capture: Capture, close: bool) -> bool:
         start, first, horizon = time.monotonic(), None, 0.0
         last = len(capture.frames) - 1
         for i, (frame, stamp) in enumerate(zip(capture.frames, capture.timestamps, strict=True)):
@@ -399,7 +398,7 @@ class ReplayAmiServer:
                 conn.frames_sent += 1
         return last >= 0 or not close or self._send(conn, b"", close)
 
-    def _send(self, conn: _Conn, data: bytes, last: bool = False) -> bool:
+    def _send(self, conn: ServedConnection, data: bytes, last: bool = False) -> bool:
         with conn.send_lock:
             if conn.write_closed:
                 return False
