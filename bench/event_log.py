@@ -40,13 +40,14 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.utils import get_topic
 
 from adapters.ami.capture import capture_items
 from adapters.ingest.ingestor import Ingestor
 from adapters.store.application import CallCenter, open_app, read_events
 from bench.workload import fixtures_dir
 from domain.ids import NAMESPACE
+from domain.telephony.call import Call
+from domain.telephony.feed import Feed, FeedChunk
 
 __all__ = [
     "BATCH",
@@ -72,8 +73,8 @@ SCENARIOS: tuple[tuple[str, ...], ...] = (
     ("outbound-telesales/outbound-telesales.ami",),
     ("restart/restart.seg1.ami", "restart/restart.seg2.ami", "restart/restart.seg3.ami"),
 )
-FEED_TOPIC_PREFIX = "domain.telephony.feed"
-PER_COPY_TOPIC_PREFIX = "domain.telephony.call:"  # aggregates that are new in every copy
+FEED_EVENTS = (Feed.Event, FeedChunk.Event)  # left out: the copies are domain events only
+PER_COPY_EVENTS = Call.Event  # aggregates that are new in every copy
 TIME_FIELDS = ("at", "last_call_end", "booted_at")
 ASTERISK_ID_FIELDS = ("linkedid", "uniqueid", "spyer_linkedid")
 _EPOCH_ID = re.compile(r"^(\d{9,})(\..*)?$")  # "1795425541.20": epoch, then a sequence
@@ -115,10 +116,6 @@ class LogReport:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-def _topic(event: Any) -> str:
-    return get_topic(type(event))
-
-
 def base_log(root: Path | None = None) -> BaseLog:
     """Ingest the recorded scenarios into an in-memory store; read back one copy."""
     base = root or fixtures_dir()
@@ -128,7 +125,7 @@ def base_log(root: Path | None = None) -> BaseLog:
         for files in SCENARIOS:
             Ingestor(app).ingest(capture_items([base / name for name in files]))
         events = tuple(e for e in read_events(app)
-                       if not _topic(e).startswith(FEED_TOPIC_PREFIX))
+                       if not isinstance(e, FEED_EVENTS))
     finally:
         app.close()
     ingest_s = time.perf_counter() - started
@@ -139,7 +136,7 @@ def base_log(root: Path | None = None) -> BaseLog:
     per_copy: set[UUID] = set()
     max_version: dict[UUID, int] = {}
     for event in events:
-        if _topic(event).startswith(PER_COPY_TOPIC_PREFIX):
+        if isinstance(event, PER_COPY_EVENTS):
             per_copy.add(event.originator_id)
         else:
             max_version[event.originator_id] = max(max_version.get(event.originator_id, 0),

@@ -15,6 +15,7 @@ from eventsourcing.persistence import IntegrityError, Notification, Recording
 
 from adapters.store.audit import Sealer
 from adapters.store.log_pages import notifications
+from adapters.store.topics import event_topic
 from adapters.store.url import store_env
 from domain.ids import agent_id, call_id, pbx_id, queue_id
 from domain.telephony.agent import Agent
@@ -26,10 +27,10 @@ __all__ = ["CallCenter", "StoreUnit", "open_app", "read_events"]
 
 A = TypeVar("A", bound=Aggregate)
 
-CALL_END_TOPICS = tuple(f"domain.telephony.call:Call.{name}" for name in
+CALL_END_TOPICS = tuple(event_topic(Call, name) for name in
                         ("Ended", "ClosedByResync", "LostByRestart"))
-CALL_START_TOPIC = "domain.telephony.call:Call.Started"
-AGENT_TOPIC = "domain.telephony.agent:Agent.Registered"
+CALL_START_TOPIC = event_topic(Call, "Started")
+AGENT_TOPIC = event_topic(Agent, "Registered")
 
 
 class CallCenter(Application[UUID]):

@@ -21,12 +21,13 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper, StoredEvent
 
 from adapters.store.log_pages import notifications
+from adapters.store.topics import event_topic
 from domain.audit import GENESIS, AuditSeal, Entry, seal_digest, sign
 
 __all__ = ["SEAL_TOPIC", "AuditReport", "Problem", "Sealer", "export", "stored_digest",
            "verify"]
 
-SEAL_TOPIC = "domain.audit:AuditSeal.Sealed"
+SEAL_TOPIC = event_topic(AuditSeal, "Sealed")
 PAGE = 2000
 
 

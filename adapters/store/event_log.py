@@ -19,11 +19,12 @@ from psycopg.sql import SQL, Identifier
 
 from adapters.store.application import CallCenter
 from adapters.store.log_pages import notifications
-from domain.telephony.feed import decode_raw
+from adapters.store.topics import event_topic
+from domain.telephony.feed import FeedChunk, decode_raw
 
 __all__ = ["CHUNK_TOPIC", "LogEntry", "call_frames", "log_page", "positions_of"]
 
-CHUNK_TOPIC = "domain.telephony.feed:FeedChunk.Recorded"
+CHUNK_TOPIC = event_topic(FeedChunk, "Recorded")
 CHUNK_LOOKBACK = 5_000  # positions: more than the events one batch of frames can cause
 
 
