@@ -1,5 +1,9 @@
 """Apply commands to aggregates.
 
+``HANDLERS`` (at the end) is the explicit table from command class to the method that
+applies it: one dictionary lookup per command, and a command without a handler is seen
+in one place (a test checks the table covers ``commands.Command``).
+
 ``Aggregates`` is the port the handler works through: it finds and creates aggregates and
 knows which calls are open and which agents exist (the ingest adapter implements it over
 the event store with an in-memory cache).
@@ -7,8 +11,8 @@ the event store with an in-memory cache).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Protocol
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from domain.telephony import commands as c
 from domain.telephony.agent import Agent
@@ -16,7 +20,7 @@ from domain.telephony.call import Call
 from domain.telephony.pbx import Pbx
 from domain.telephony.queue import Queue
 
-__all__ = ["Aggregates", "CommandHandler"]
+__all__ = ["HANDLERS", "Aggregates", "CommandHandler"]
 
 
 class Aggregates(Protocol):
@@ -42,13 +46,13 @@ class CommandHandler:
         self._last_call: dict[str, float] = {}
 
     def handle(self, command: c.Command) -> None:
-        getattr(self, "_" + type(command).__name__)(command)
+        HANDLERS[type(command)](self, command)
 
     # -- calls -------------------------------------------------------------------------
     def _call(self, linkedid: str) -> Call | None:
         return self.aggregates.call(linkedid) if linkedid else None
 
-    def _StartCall(self, cmd: c.StartCall) -> None:
+    def _start_call(self, cmd: c.StartCall) -> None:
         if self._call(cmd.linkedid) is None:
             self.aggregates.add_call(
                 Call(cmd.linkedid, cmd.at, cmd.channel, cmd.caller_number, cmd.caller_name))
@@ -61,80 +65,80 @@ class CommandHandler:
             self.aggregates.add_call(call)
         return call
 
-    def _JoinQueue(self, cmd: c.JoinQueue) -> None:
+    def _join_queue(self, cmd: c.JoinQueue) -> None:
         call = self._ensure_call(cmd.linkedid, cmd.at, cmd.channel, cmd.caller_number,
                                  cmd.caller_name)
         call.join_queue(cmd.at, cmd.queue, cmd.uniqueid, cmd.position, cmd.caller_number,
                         cmd.caller_name)
 
-    def _RingAgent(self, cmd: c.RingAgent) -> None:
+    def _ring_agent(self, cmd: c.RingAgent) -> None:
         if call := self._call(cmd.linkedid):
             call.ring_agent(cmd.at, cmd.queue, cmd.interface, cmd.member_name)
 
-    def _RingNoAnswer(self, cmd: c.RingNoAnswer) -> None:
+    def _ring_no_answer(self, cmd: c.RingNoAnswer) -> None:
         if call := self._call(cmd.linkedid):
             call.note_ring_no_answer(cmd.at, cmd.queue, cmd.interface, cmd.member_name,
                                      cmd.ring_ms)
 
-    def _AnswerCall(self, cmd: c.AnswerCall) -> None:
+    def _answer_call(self, cmd: c.AnswerCall) -> None:
         if call := self._call(cmd.linkedid):
             call.answer(cmd.at, cmd.queue, cmd.interface, cmd.member_name, cmd.wait_s,
                         cmd.ring_s, cmd.agent_channel)
 
-    def _CompleteCall(self, cmd: c.CompleteCall) -> None:
+    def _complete_call(self, cmd: c.CompleteCall) -> None:
         if call := self._call(cmd.linkedid):
             call.complete(cmd.at, cmd.queue, cmd.interface, cmd.member_name, cmd.talk_s,
                           cmd.reason)
 
-    def _LeaveQueueUnanswered(self, cmd: c.LeaveQueueUnanswered) -> None:
+    def _leave_queue_unanswered(self, cmd: c.LeaveQueueUnanswered) -> None:
         if call := self._call(cmd.linkedid):
             call.leave_unanswered(cmd.at, cmd.queue, cmd.wait_s, cmd.position)
 
-    def _ExitQueue(self, cmd: c.ExitQueue) -> None:
+    def _exit_queue(self, cmd: c.ExitQueue) -> None:
         if call := self._call(cmd.linkedid):
             call.exit_queue(cmd.at, cmd.queue_status)
 
-    def _ChannelHangupRequested(self, cmd: c.ChannelHangupRequested) -> None:
+    def _channel_hangup_requested(self, cmd: c.ChannelHangupRequested) -> None:
         if call := self._call(cmd.linkedid):
             call.request_hangup(cmd.at, cmd.uniqueid, cmd.cause, cmd.soft, cmd.channel)
 
-    def _EndCall(self, cmd: c.EndCall) -> None:
+    def _end_call(self, cmd: c.EndCall) -> None:
         if call := self._call(cmd.linkedid):
             call.end(cmd.at, cmd.cause, cmd.cause_text)
 
-    def _HoldCall(self, cmd: c.HoldCall) -> None:
+    def _hold_call(self, cmd: c.HoldCall) -> None:
         if call := self._call(cmd.linkedid):
             call.hold(cmd.at, cmd.channel)
 
-    def _UnholdCall(self, cmd: c.UnholdCall) -> None:
+    def _unhold_call(self, cmd: c.UnholdCall) -> None:
         if call := self._call(cmd.linkedid):
             call.unhold(cmd.at, cmd.channel)
 
-    def _TransferCall(self, cmd: c.TransferCall) -> None:
+    def _transfer_call(self, cmd: c.TransferCall) -> None:
         if call := self._call(cmd.linkedid):
             call.transfer(cmd.at, cmd.kind, cmd.by_channel, cmd.target)
 
-    def _StartRecording(self, cmd: c.StartRecording) -> None:
+    def _start_recording(self, cmd: c.StartRecording) -> None:
         if call := self._call(cmd.linkedid):
             call.start_recording(cmd.at, cmd.uniqueid, cmd.file)
 
-    def _DialStarted(self, cmd: c.DialStarted) -> None:
+    def _dial_started(self, cmd: c.DialStarted) -> None:
         if call := self._call(cmd.linkedid):
             call.dial(cmd.at, cmd.number, cmd.by)
 
-    def _DialEnded(self, cmd: c.DialEnded) -> None:
+    def _dial_ended(self, cmd: c.DialEnded) -> None:
         if call := self._call(cmd.linkedid):
             call.end_dial(cmd.at, cmd.status)
 
-    def _NoteOriginate(self, cmd: c.NoteOriginate) -> None:
+    def _note_originate(self, cmd: c.NoteOriginate) -> None:
         if call := self._call(cmd.linkedid):
             call.note_originate(cmd.at, cmd.application, cmd.data)
 
-    def _StartSupervision(self, cmd: c.StartSupervision) -> None:
+    def _start_supervision(self, cmd: c.StartSupervision) -> None:
         if call := self._call(cmd.linkedid):
             call.start_supervision(cmd.at, cmd.spyer_channel, cmd.spyer_linkedid)
 
-    def _StopSupervision(self, cmd: c.StopSupervision) -> None:
+    def _stop_supervision(self, cmd: c.StopSupervision) -> None:
         if call := self._call(cmd.linkedid):
             call.end_supervision(cmd.at, cmd.spyer_channel)
 
@@ -146,23 +150,23 @@ class CommandHandler:
             self.aggregates.add_agent(agent)
         return agent
 
-    def _LogInAgent(self, cmd: c.LogInAgent) -> None:
+    def _log_in_agent(self, cmd: c.LogInAgent) -> None:
         self._agent(cmd.interface, cmd.member_name, cmd.at).log_in(
             cmd.at, cmd.queue, cmd.member_name, cmd.penalty, cmd.paused, cmd.reason)
 
-    def _LogOutAgent(self, cmd: c.LogOutAgent) -> None:
+    def _log_out_agent(self, cmd: c.LogOutAgent) -> None:
         if agent := self.aggregates.agent(cmd.interface):
             agent.log_out(cmd.at, cmd.queue)
 
-    def _PauseAgent(self, cmd: c.PauseAgent) -> None:
+    def _pause_agent(self, cmd: c.PauseAgent) -> None:
         if agent := self.aggregates.agent(cmd.interface):
             agent.set_paused(cmd.at, cmd.queue, cmd.paused, cmd.reason)
 
-    def _SetDeviceState(self, cmd: c.SetDeviceState) -> None:
+    def _set_device_state(self, cmd: c.SetDeviceState) -> None:
         if agent := self.aggregates.agent(cmd.interface):
             agent.set_device_state(cmd.at, cmd.status)
 
-    def _ConfigureQueue(self, cmd: c.ConfigureQueue) -> None:
+    def _configure_queue(self, cmd: c.ConfigureQueue) -> None:
         queue = self.aggregates.queue(cmd.queue)
         if queue is None:
             queue = Queue(cmd.queue, cmd.at)
@@ -170,14 +174,14 @@ class CommandHandler:
         queue.configure(cmd.at, cmd.strategy, cmd.service_level_s)
 
     # -- PBX lifecycle -----------------------------------------------------------------
-    def _BootPbx(self, cmd: c.BootPbx) -> None:
+    def _boot_pbx(self, cmd: c.BootPbx) -> None:
         pbx = self.aggregates.pbx()
         before = pbx.booted_at
         pbx.boot(cmd.at, cmd.uptime_s)
         if before is not None and pbx.booted_at != before:
             self._lose_open_calls(cmd.at)
 
-    def _ShutDownPbx(self, cmd: c.ShutDownPbx) -> None:
+    def _shut_down_pbx(self, cmd: c.ShutDownPbx) -> None:
         self.aggregates.pbx().shut_down(cmd.at, cmd.restart)
         self._lose_open_calls(cmd.at)
 
@@ -186,7 +190,7 @@ class CommandHandler:
             call.lose_by_restart(at)
 
     # -- reconciliation with a snapshot --------------------------------------------------
-    def _ReconcileSnapshot(self, cmd: c.ReconcileSnapshot) -> None:
+    def _reconcile_snapshot(self, cmd: c.ReconcileSnapshot) -> None:
         if cmd.kind == "QueueStatus":
             self._reconcile_members(cmd)
             for waiting in cmd.waiting:
@@ -247,3 +251,35 @@ class CommandHandler:
                 answered = visit.answered_at or call.started_at
                 return last if last is not None and last >= answered else None
         return None
+
+
+# -- the table: which method applies which command ---------------------------------------
+HANDLERS: dict[type[c.Command], Callable[[CommandHandler, Any], None]] = {
+    c.StartCall: CommandHandler._start_call,
+    c.JoinQueue: CommandHandler._join_queue,
+    c.RingAgent: CommandHandler._ring_agent,
+    c.RingNoAnswer: CommandHandler._ring_no_answer,
+    c.AnswerCall: CommandHandler._answer_call,
+    c.CompleteCall: CommandHandler._complete_call,
+    c.LeaveQueueUnanswered: CommandHandler._leave_queue_unanswered,
+    c.ExitQueue: CommandHandler._exit_queue,
+    c.ChannelHangupRequested: CommandHandler._channel_hangup_requested,
+    c.EndCall: CommandHandler._end_call,
+    c.HoldCall: CommandHandler._hold_call,
+    c.UnholdCall: CommandHandler._unhold_call,
+    c.TransferCall: CommandHandler._transfer_call,
+    c.StartRecording: CommandHandler._start_recording,
+    c.DialStarted: CommandHandler._dial_started,
+    c.DialEnded: CommandHandler._dial_ended,
+    c.NoteOriginate: CommandHandler._note_originate,
+    c.StartSupervision: CommandHandler._start_supervision,
+    c.StopSupervision: CommandHandler._stop_supervision,
+    c.LogInAgent: CommandHandler._log_in_agent,
+    c.LogOutAgent: CommandHandler._log_out_agent,
+    c.PauseAgent: CommandHandler._pause_agent,
+    c.SetDeviceState: CommandHandler._set_device_state,
+    c.ConfigureQueue: CommandHandler._configure_queue,
+    c.BootPbx: CommandHandler._boot_pbx,
+    c.ShutDownPbx: CommandHandler._shut_down_pbx,
+    c.ReconcileSnapshot: CommandHandler._reconcile_snapshot,
+}

@@ -1,11 +1,19 @@
-"""The Call aggregate's rules."""
+"""The Call aggregate's rules, and the handler table that applies commands to calls."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import get_args
 
 import pytest
 
 from domain.errors import CallAlreadyEnded, NotInQueue
+from domain.telephony import commands as c
+from domain.telephony.agent import Agent
 from domain.telephony.call import Call
+from domain.telephony.handlers import HANDLERS, CommandHandler
+from domain.telephony.pbx import Pbx
+from domain.telephony.queue import Queue
 
 
 def queued_call() -> Call:
@@ -75,3 +83,56 @@ def test_replaying_a_calls_events_rebuilds_the_same_state() -> None:
         copy = e.mutate(copy)
     assert isinstance(copy, Call)
     assert copy.visits == call.visits and copy.direction == "inbound"
+
+
+class InMemoryAggregates:
+    """The handler's port over plain dictionaries (what the store unit keeps in memory)."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, Call] = {}
+        self.agents: dict[str, Agent] = {}
+        self.queues: dict[str, Queue] = {}
+        self._pbx = Pbx("pbx")
+
+    def call(self, linkedid: str) -> Call | None:
+        return self.calls.get(linkedid)
+
+    def add_call(self, call: Call) -> None:
+        self.calls[call.linkedid] = call
+
+    def agent(self, interface: str) -> Agent | None:
+        return self.agents.get(interface)
+
+    def add_agent(self, agent: Agent) -> None:
+        self.agents[agent.interface] = agent
+
+    def queue(self, name: str) -> Queue | None:
+        return self.queues.get(name)
+
+    def add_queue(self, queue: Queue) -> None:
+        self.queues[queue.name] = queue
+
+    def pbx(self) -> Pbx:
+        return self._pbx
+
+    def open_calls(self) -> Iterable[Call]:
+        return [call for call in self.calls.values() if not call.ended]
+
+    def all_agents(self) -> Iterable[Agent]:
+        return list(self.agents.values())
+
+
+def test_every_command_has_a_handler_in_the_table() -> None:
+    assert set(HANDLERS) == set(get_args(c.Command))
+
+
+def test_the_handler_applies_each_command_through_its_table_entry() -> None:
+    aggregates = InMemoryAggregates()
+    handler = CommandHandler(aggregates)
+    handler.handle(c.StartCall("100.1", 100.0, "Local/555@callers-1;1", "555", "Ann"))
+    handler.handle(c.JoinQueue("100.1", 100.5, "sales", "100.1", "Local/555@callers-1;1", 1,
+                               "555", "Ann"))
+    handler.handle(c.EndCall("100.1", 110.0, 16, "Normal Clearing"))
+    handler.handle(c.LogInAgent("PJSIP/1001", 101.0, "sales", "Bob", 0, False, ""))
+    assert names(aggregates.calls["100.1"]) == ["Started", "Queued", "Ended"]
+    assert aggregates.agents["PJSIP/1001"].check_logged_in("sales")
