@@ -5,7 +5,7 @@ from __future__ import annotations
 __all__ = ["pct", "round2"]
 
 
-def pct(part: int, whole: int) -> float | None:
+def pct(part: float, whole: float) -> float | None:
     """``part`` of ``whole`` in percent, 2 decimals; None of nothing."""
     return round(100.0 * part / whole, 2) if whole else None
 

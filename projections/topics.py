@@ -1,32 +1,75 @@
-"""Which stored topics a fold reads: replays select only those from the log.
+"""How a fold says which events it reads, and dispatches them: one style for every fold.
 
-A fold's handler table is keyed by event class (``{Call.Started: self._started}``) and
-dispatches on ``type(event)``; its topics are eventsourcing's ``get_topic`` of those
-classes, so no module path is written down twice."""
+A fold's handler table is keyed by event class (``on(Call, Started=self._started)`` is
+``{Call.Started: self._started}``) and dispatches on ``type(event)``: one dictionary
+lookup per event, no string built per event. Its topics, which replays use to select only
+those events from the log, are eventsourcing's ``get_topic`` of the same classes, so no
+module path or event name is written down twice.
+
+eventsourcing creates ``Call.Started`` and its siblings at run time from the ``@event``
+decorators, so a type checker cannot see them as attributes: ``event_class`` looks them
+up, and fails at once on a misspelt name (a string key would silently never match).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, ClassVar
 
+from eventsourcing.domain import DomainEvent
 from eventsourcing.utils import get_topic
 
-__all__ = ["topics_of"]
+__all__ = ["Dispatching", "Handler", "Table", "event_class", "on", "topics_of"]
 
-_MODULES = {"Call": "domain.telephony.call", "Agent": "domain.telephony.agent",
-            "Queue": "domain.telephony.queue", "Pbx": "domain.telephony.pbx"}
+Handler = Callable[[Any], None]
+Table = dict[type, Handler]
 
 
-def topics_of(*tables: Iterable[type] | dict[str, Callable[[Any], None]]) -> tuple[str, ...]:
-    """Event classes (or handler tables keyed by them) -> their stored topics, sorted.
+def event_class(aggregate: type, name: str) -> type:
+    """``event_class(Call, "Started")`` is ``Call.Started``."""
+    found = vars(aggregate).get(name)
+    if not (isinstance(found, type) and issubclass(found, DomainEvent)):
+        raise LookupError(f"{aggregate.__qualname__} has no event {name!r}: use a name of an "
+                          f"@event decorator in {aggregate.__module__}")
+    return found
 
-    (String keys such as ``"Call.Answered"`` are the older style, still read while the
-    folds move to class keys.)"""
-    topics = set()
-    for table in tables:
-        for key in table:
-            if isinstance(key, str):
-                topics.add(f"{_MODULES[key.split('.')[0]]}:{key}")
-            else:
-                topics.add(get_topic(key))
-    return tuple(sorted(topics))
+
+def on(aggregate: type, **handlers: Handler) -> Table:
+    """A handler table keyed by ``aggregate``'s event classes, named as keywords."""
+    return {event_class(aggregate, name): handler for name, handler in handlers.items()}
+
+
+def topics_of(*tables: Iterable[type]) -> tuple[str, ...]:
+    """Event classes (or handler tables keyed by them) -> their stored topics, sorted."""
+    return tuple(sorted({get_topic(kind) for table in tables for kind in table}))
+
+
+class Dispatching:
+    """A fold whose handler table (``table()``, built in ``__init__`` as ``handlers``) is
+    keyed by event class.
+
+    The table holds bound methods of the fold: it is left out of the saved state (pickle,
+    as the projection runner checkpoints) and built again on restore. ``unsaved`` names
+    further attributes that belong to the running process (hooks into other folds): they
+    are saved as None and whoever restores the fold sets them again."""
+
+    handlers: Table
+    unsaved: ClassVar[tuple[str, ...]] = ()
+
+    def table(self) -> Table:
+        raise NotImplementedError
+
+    def dispatch(self, event: Any) -> None:
+        handler = self.handlers.get(type(event))
+        if handler is not None:
+            handler(event)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.__dict__.items() if k != "handlers"}
+        for name in self.unsaved:
+            state[name] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.handlers = self.table()

@@ -30,8 +30,8 @@ DEFINITIONS = {
     "talk_total_s": "answer to end of the handled calls, hold included (AgentComplete)",
     "hold_total_s": "time on hold within the handled calls",
     "acw_total_s": "after-call work: end of a handled call to the agent free again",
-    "aht_s": "(talk + hold + after-call work) / handled, as on the wallboard (talk time "
-             "already holds the hold time, so hold is not added twice)",
+    "aht_s": "(talk + after-call work) / handled, as on the wallboard (talk time, answer "
+             "to end, already contains the time on hold)",
     "outbound_dials": "outbound calls the agent dialled",
     "outbound_connects": "outbound calls the customer answered (DialStatus ANSWER)",
     "calls_handled": "answered inbound calls + outbound connects",

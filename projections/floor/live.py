@@ -1,86 +1,37 @@
 """The floor as it is now: every live call and every agent's state, folded from events.
 
-Shared by the wallboard, the agent board and the monitoring board. Agent states follow
-DESIGN.md section 2: ``logged-out``, ``paused`` (with reason), ``ringing``, ``on-call``,
-``on-hold``, ``wrap-up`` (a call of theirs ended and the PBX has not yet reported them
-free) and ``available``. A call the PBX no longer has after a resync or a restart leaves
-the floor at once and is kept, with the reason, in ``departed``.
+Shared by the wallboard, the agent board and the monitoring board. The records it keeps
+and the rules of agent state are in ``projections.floor.live_state``. A call the PBX no
+longer has after a resync or a restart leaves the floor at once and is kept, with the
+reason, in ``departed``.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from domain.telephony.agent import extension_of
+from domain.telephony.agent import Agent, extension_of
+from domain.telephony.call import Call
+from projections.agent_states import is_busy
+from projections.floor.live_state import (
+    AgentNow,
+    CallNow,
+    SupervisorNow,
+    agent_state,
+    spy_mode,
+    state_in_queue,
+)
+from projections.topics import Dispatching, Table, on
 
 __all__ = ["AgentNow", "CallNow", "LiveFloor", "SupervisorNow"]
 
 SPY_APPLICATION = "ChanSpy"
-BUSY_DEVICE = {"in-use", "busy", "ringing-in-use"}
-RINGING_DEVICE = {"ringing", "ringing-in-use"}
 SPY_MODES_KEPT = 1000  # supervisor calls whose mode is remembered (the log may bring
 # the spied call's SupervisionStarted after the supervisor call has ended)
 
 
-def _spy_mode(data: str) -> str:
-    """``ChanSpy(chan,qEbw)``'s options: ``w`` whisper, ``B`` barge, else listen."""
-    options = data.rsplit(",", 1)[-1] if "," in data else ""
-    return "barge" if "B" in options else "whisper" if "w" in options else "listen"
-
-
-@dataclass
-class SupervisorNow:
-    extension: str
-    mode: str
-    since: float
-    spyer_linkedid: str = ""
-
-
-@dataclass
-class CallNow:
-    call_id: str
-    linkedid: str
-    started_at: float
-    number: str
-    name: str
-    direction: str = "unknown"
-    queue: str | None = None
-    waiting_since: float | None = None
-    answered_at: float | None = None
-    agent: str | None = None  # queue-member interface, or an extension for outbound
-    agent_name: str = ""
-    on_hold_since: float | None = None
-    hold_total_s: float = 0.0
-    dial_status: str | None = None  # outbound: DialEnded status (ANSWER, BUSY, ...)
-    ringing: set[str] = field(default_factory=set)  # interfaces the queue is ringing now
-    recordings: list[str] = field(default_factory=list)
-    supervisors: dict[str, SupervisorNow] = field(default_factory=dict)  # spyer channel ->
-    spy_target: bool = True  # False for a supervisor's own ChanSpy call
-
-
-@dataclass
-class AgentNow:
-    agent_id: str
-    interface: str
-    name: str
-    queues: dict[str, str | None] = field(default_factory=dict)  # queue -> pause reason
-    known_queues: set[str] = field(default_factory=set)
-    device: str = "unknown"
-    call_id: str | None = None
-    wrap_up_since: float | None = None
-    state: str = "logged-out"
-    reason: str = ""
-    since: float = 0.0
-
-    @property
-    def extension(self) -> str:
-        return extension_of(self.interface)
-
-
-class LiveFloor:
+class LiveFloor(Dispatching):
     """Live calls and agent states. ``apply`` takes domain events in log order."""
 
     def __init__(self, departed_kept: int = 50) -> None:
@@ -89,28 +40,25 @@ class LiveFloor:
         self.departed: deque[dict[str, Any]] = deque(maxlen=departed_kept)
         self._by_interface: dict[str, AgentNow] = {}
         self._spy_modes: dict[str, str] = {}  # supervisor call's linkedid -> mode (recent)
-        self.handlers: dict[str, Callable[[Any], None]] = {
-            "Call.Started": self._started, "Call.Queued": self._queued,
-            "Call.AgentRung": self._rung, "Call.RingNotAnswered": self._not_answered,
-            "Call.Answered": self._answered, "Call.Completed": self._completed,
-            "Call.Abandoned": self._left, "Call.TimedOut": self._left,
-            "Call.ExitedQueue": self._left, "Call.Held": self._held,
-            "Call.Unheld": self._unheld, "Call.RecordingStarted": self._recording,
-            "Call.DialStarted": self._dial_started, "Call.DialEnded": self._dial_ended,
-            "Call.Originated": self._originated,
-            "Call.SupervisionStarted": self._spy_started,
-            "Call.SupervisionEnded": self._spy_ended, "Call.Ended": self._ended,
-            "Call.ClosedByResync": self._closed_by_resync,
-            "Call.LostByRestart": self._lost_by_restart,
-            "Agent.Registered": self._registered, "Agent.LoggedIn": self._logged_in,
-            "Agent.LoggedOut": self._logged_out, "Agent.Paused": self._paused,
-            "Agent.Unpaused": self._unpaused, "Agent.DeviceStateChanged": self._device,
+        self.handlers = self.table()
+
+    def table(self) -> Table:
+        return {
+            **on(Call, Started=self._started, Queued=self._queued, AgentRung=self._rung,
+                 RingNotAnswered=self._not_answered, Answered=self._answered,
+                 Completed=self._completed, Abandoned=self._left, TimedOut=self._left,
+                 ExitedQueue=self._left, Held=self._held, Unheld=self._unheld,
+                 RecordingStarted=self._recording, DialStarted=self._dial_started,
+                 DialEnded=self._dial_ended, Originated=self._originated,
+                 SupervisionStarted=self._spy_started, SupervisionEnded=self._spy_ended,
+                 Ended=self._ended, ClosedByResync=self._closed_by_resync,
+                 LostByRestart=self._lost_by_restart),
+            **on(Agent, Registered=self._registered, LoggedIn=self._logged_in,
+                 LoggedOut=self._logged_out, Paused=self._paused, Unpaused=self._unpaused,
+                 DeviceStateChanged=self._device),
         }
 
-    def apply(self, event: Any) -> None:
-        handler = self.handlers.get(type(event).__qualname__)
-        if handler is not None:
-            handler(event)
+    apply = Dispatching.dispatch
 
     # -- lookups ---------------------------------------------------------------------------
     def agent_by_interface(self, interface: str | None) -> AgentNow | None:
@@ -133,45 +81,20 @@ class LiveFloor:
 
     # -- agent state -----------------------------------------------------------------------
     def _derive(self, agent: AgentNow, at: float) -> None:
-        state, reason = self._state_of(agent)
+        state, reason = agent_state(agent, self.calls.get(agent.call_id or ""))
         if (state, reason) != (agent.state, agent.reason):
             agent.state, agent.reason, agent.since = state, reason, at
 
-    def _state_of(self, agent: AgentNow) -> tuple[str, str]:
-        if not agent.queues:
-            return "logged-out", ""
-        call = self.calls.get(agent.call_id or "")
-        if call is not None and call.answered_at is not None:
-            return ("on-hold" if call.on_hold_since is not None else "on-call"), ""
-        if agent.device in RINGING_DEVICE:
-            return "ringing", ""
-        if agent.wrap_up_since is not None:  # their call ended; the device is still busy
-            return "wrap-up", ""
-        if agent.device in BUSY_DEVICE:
-            return "on-call", ""
-        if agent.device == "on-hold":
-            return "on-hold", ""
-        reasons = list(agent.queues.values())
-        if all(r is not None for r in reasons):
-            return "paused", str(reasons[0])
-        return "available", ""
-
-    def state_in_queue(self, agent: AgentNow, queue: str) -> tuple[str, str]:
+    @staticmethod
+    def state_in_queue(agent: AgentNow, queue: str) -> tuple[str, str]:
         """The agent's state as one queue sees it (paused in it, or logged out of it)."""
-        if queue not in agent.queues:
-            return "logged-out", ""
-        reason = agent.queues[queue]
-        if reason is not None and agent.state not in ("on-call", "on-hold", "ringing"):
-            return "paused", reason
-        if agent.state == "paused":  # paused elsewhere only: free for this queue
-            return "available", ""
-        return agent.state, agent.reason
+        return state_in_queue(agent, queue)
 
     def _end_agent_call(self, call: CallNow, at: float) -> None:
         agent = self.agent_of(call)
         if agent is not None and agent.call_id == call.call_id:
             agent.call_id = None
-            agent.wrap_up_since = at if agent.device in BUSY_DEVICE | {"on-hold"} else None
+            agent.wrap_up_since = at if is_busy(agent.device) else None
             self._derive(agent, at)
 
     # -- calls -----------------------------------------------------------------------------
@@ -264,7 +187,7 @@ class LiveFloor:
         if call is not None and e.application == SPY_APPLICATION:
             call.spy_target = False
             call.direction = "supervision"
-            mode = self._spy_modes[call.linkedid] = _spy_mode(e.data)
+            mode = self._spy_modes[call.linkedid] = spy_mode(e.data)
             while len(self._spy_modes) > SPY_MODES_KEPT:
                 del self._spy_modes[next(iter(self._spy_modes))]
             # Within one stored batch the log groups events by call, so the spied call's
@@ -340,6 +263,6 @@ class LiveFloor:
     def _device(self, e: Any) -> None:
         if agent := self._agent(e):
             agent.device = e.state
-            if e.state not in BUSY_DEVICE and e.state != "on-hold" and agent.call_id is None:
+            if not is_busy(e.state) and agent.call_id is None:
                 agent.wrap_up_since = None
             self._derive(agent, e.at)

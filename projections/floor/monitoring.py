@@ -30,24 +30,32 @@ UNSHOWN_DIRECTIONS = {"unknown", "internal"}
 class MonitoringProjection:
     """Folds domain events; ``view(now)`` gives the live calls as they stand at ``now``.
 
-    ``open_complaint_numbers``, when given, returns the customer numbers with an open
-    complaint (asked once per view). It is not saved with the fold's state: whoever loads
-    a saved fold sets the attribute again."""
+    ``open_numbers``, when given, returns the customer numbers with an open complaint
+    (asked once per view; without it no call is flagged ``open-complaint``). It belongs to
+    the running process, not to the fold's state: a saved fold keeps None, and whoever
+    restores one sets ``open_numbers`` again."""
 
     name = "monitoring"
 
     def __init__(self, policy: BoardPolicy | None = None,
-                 open_complaint_numbers: Callable[[], set[str]] | None = None) -> None:
+                 open_numbers: Callable[[], set[str]] | None = None) -> None:
         self.policy = policy or BoardPolicy()
-        self.open_complaint_numbers = open_complaint_numbers
+        self.open_numbers = open_numbers
         self.floor = LiveFloor()
         self.topics = topics_of(self.floor.handlers)
         self._last_at: float | None = None
 
     def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["open_complaint_numbers"] = None  # a callable of the running process
-        return state
+        return {**self.__dict__, "open_numbers": None}
+
+    @property
+    def open_complaint_numbers(self) -> Callable[[], set[str]] | None:
+        """The former name of ``open_numbers`` (api.runtime sets it after a restore)."""
+        return self.open_numbers
+
+    @open_complaint_numbers.setter
+    def open_complaint_numbers(self, hook: Callable[[], set[str]] | None) -> None:
+        self.open_numbers = hook
 
     def apply(self, event: Any) -> None:
         at = getattr(event, "at", None)
@@ -69,7 +77,7 @@ class MonitoringProjection:
                 or call.direction not in UNSHOWN_DIRECTIONS)
 
     def view(self, now: float) -> dict[str, Any]:
-        complaints = self.open_complaint_numbers() if self.open_complaint_numbers else set()
+        complaints = self.open_numbers() if self.open_numbers is not None else set()
         rows = [self.call_row(call, now, complaints)
                 for call in self.floor.calls.values() if self.shown(call)]
         rows.sort(key=self._order)

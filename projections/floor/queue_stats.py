@@ -10,56 +10,21 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from typing import Any
 
+from domain.telephony.agent import Agent
+from domain.telephony.call import Call
+from domain.telephony.queue import Queue
+from projections.agent_states import is_busy
 from projections.floor.stats_report import build_report
-from projections.topics import topics_of
+from projections.floor.visits import AgentFacts, Outbound, Visit
+from projections.topics import Dispatching, Table, on, topics_of
 
-__all__ = ["TOPICS", "StatsProjection"]
-
-BUSY_DEVICE = ("in-use", "busy", "on-hold", "ringing-in-use")
-
-@dataclass
-class Visit:
-    queue: str
-    joined_at: float
-    uniqueid: str
-    outcome: str | None = None
-    agent: str | None = None
-    member_name: str = ""
-    answered_at: float | None = None
-    wait_s: int | None = None
-    talk_s: int | None = None
-    completion: str | None = None  # agent | caller | transfer | unknown
-    by_shutdown: bool = False
-    inferred: bool = False
-    completed_at: float | None = None
-    hold_s: float = 0.0
-    held_since: float | None = None
-    acw_s: float | None = None  # end of call to the agent free again
+__all__ = ["TOPICS", "AgentFacts", "Outbound", "StatsProjection", "Visit"]
 
 
-@dataclass
-class Outbound:
-    agent_extension: str
-    number: str
-    started_at: float
-    status: str | None = None
-    answered_at: float | None = None
-    talk_s: int = 0
-
-
-@dataclass
-class AgentFacts:
-    name: str
-    interface: str
-    logins: dict[str, list[list[float]]] = field(default_factory=lambda: defaultdict(list))
-    pauses: dict[str, list[list[Any]]] = field(default_factory=lambda: defaultdict(list))
-
-
-class StatsProjection:
+class StatsProjection(Dispatching):
     """Fold domain events (in log order) into per-queue, per-agent and outbound figures."""
 
     def __init__(self) -> None:
@@ -76,25 +41,28 @@ class StatsProjection:
         self._interfaces: dict[Any, str] = {}  # agent id -> interface
         self._acw_open: dict[str, Visit] = {}  # interface -> visit in after-call work
         self._device_state: dict[str, str] = {}  # interface -> last device state
-        self.handlers: dict[str, Callable[[Any], None]] = {
-            "Call.Queued": self._queued, "Call.Answered": self._answered,
-            "Call.Completed": self._completed, "Call.Abandoned": self._abandoned,
-            "Call.TimedOut": self._timed_out, "Call.ExitedQueue": self._exited,
-            "Call.RingNotAnswered": self._rna, "Call.ClosedByResync": self._closed_by_resync,
-            "Call.LostByRestart": self._lost, "Call.DialStarted": self._dial_started,
-            "Call.DialEnded": self._dial_ended, "Call.Ended": self._ended,
-            "Agent.Registered": self._agent_registered, "Agent.LoggedIn": self._logged_in,
-            "Agent.LoggedOut": self._logged_out, "Agent.Paused": self._paused,
-            "Agent.Unpaused": self._unpaused, "Queue.Discovered": self._discovered,
-            "Queue.Configured": self._configured, "Call.Held": self._held,
-            "Call.Unheld": self._unheld, "Agent.DeviceStateChanged": self._device,
+        self.handlers = self.table()
+
+    def table(self) -> Table:
+        return {
+            **on(Call, Queued=self._queued, Answered=self._answered,
+                 Completed=self._completed, Abandoned=self._abandoned,
+                 TimedOut=self._timed_out, ExitedQueue=self._exited,
+                 RingNotAnswered=self._rna, ClosedByResync=self._closed_by_resync,
+                 LostByRestart=self._lost, DialStarted=self._dial_started,
+                 DialEnded=self._dial_ended, Ended=self._ended, Held=self._held,
+                 Unheld=self._unheld),
+            **on(Agent, Registered=self._agent_registered, LoggedIn=self._logged_in,
+                 LoggedOut=self._logged_out, Paused=self._paused, Unpaused=self._unpaused,
+                 DeviceStateChanged=self._device),
+            **on(Queue, Discovered=self._discovered, Configured=self._configured),
         }
 
     def apply(self, event: Any) -> None:
         at = getattr(event, "at", None)
         if at is not None and (self.last_at is None or at > self.last_at):
             self.last_at = at
-        handler = self.handlers.get(type(event).__qualname__)
+        handler = self.handlers.get(type(event))
         if handler is not None:
             handler(event)
 
@@ -128,7 +96,7 @@ class StatsProjection:
             if visit.agent:
                 self._end_acw(visit.agent, e.at)
                 # Asterisk frees the agent's device just before AgentComplete: no ACW then
-                if self._device_state.get(visit.agent) in BUSY_DEVICE:
+                if is_busy(self._device_state.get(visit.agent, "")):
                     self._acw_open[visit.agent] = visit
                 else:
                     visit.acw_s = 0.0
@@ -161,7 +129,7 @@ class StatsProjection:
         interface = self._interfaces.get(e.originator_id)
         if interface:
             self._device_state[interface] = e.state
-        if interface and e.state not in BUSY_DEVICE:
+        if interface and not is_busy(e.state):
             self._end_acw(interface, e.at)
 
     def _left(self, e: Any, outcome: str, by_shutdown: bool = False) -> None:

@@ -4,11 +4,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from projections.topics import topics_of
+from domain.telephony.call import Call
+from projections.topics import Dispatching, Table, on, topics_of
 
 __all__ = ["Recording", "RecordingsFold"]
 
@@ -47,25 +47,22 @@ class _Call:
     agent_name: str = ""
 
 
-class RecordingsFold:
+class RecordingsFold(Dispatching):
     name = "recordings"
 
     def __init__(self) -> None:
         self.calls: dict[str, _Call] = {}
         self.recordings: dict[str, Recording] = {}
         self._by_call: dict[str, list[Recording]] = {}
-        self.handlers: dict[str, Callable[[Any], None]] = {
-            "Call.Started": self._started, "Call.Queued": self._queued,
-            "Call.Answered": self._answered, "Call.DialStarted": self._dialed,
-            "Call.RecordingStarted": self._recording, "Call.Ended": self._ended,
-            "Call.ClosedByResync": self._ended, "Call.LostByRestart": self._ended,
-        }
+        self.handlers = self.table()
         self.topics = topics_of(self.handlers)
 
-    def apply(self, event: Any) -> None:
-        handler = self.handlers.get(type(event).__qualname__)
-        if handler is not None:
-            handler(event)
+    def table(self) -> Table:
+        return on(Call, Started=self._started, Queued=self._queued, Answered=self._answered,
+                  DialStarted=self._dialed, RecordingStarted=self._recording,
+                  Ended=self._ended, ClosedByResync=self._ended, LostByRestart=self._ended)
+
+    apply = Dispatching.dispatch
 
     def _call(self, e: Any) -> _Call | None:
         return self.calls.get(str(e.originator_id))

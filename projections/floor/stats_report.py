@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from domain.intervals import covered, union
 from domain.telephony.agent import extension_of
 from projections.figures import pct
+from projections.floor.visits import AgentFacts, Outbound, Visit, is_abandoned
 
 if TYPE_CHECKING:
-    from projections.floor.queue_stats import StatsProjection, Visit
+    from projections.floor.queue_stats import StatsProjection
 
-__all__ = ["build_report"]
+__all__ = ["build_report", "queue_figures"]
 
 DEFAULT_SERVICE_LEVEL_S = 20
 
@@ -28,16 +31,6 @@ def _mean(values: list[int]) -> float | None:
 
 def _max(values: list[int]) -> int | None:
     return max(values) if values else None
-
-
-def _union(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(intervals):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
-        else:
-            merged.append((start, end))
-    return merged
 
 
 def _clip(start: float, end: float | None, since: int | None, until: int) -> tuple[int, int]:
@@ -51,9 +44,9 @@ def _clip(start: float, end: float | None, since: int | None, until: int) -> tup
 def queue_figures(visits: list[Visit], service_level_s: int, rna: int) -> dict[str, Any]:
     by = Counter(v.outcome for v in visits)
     answered = [v for v in visits if v.outcome == "answered"]
-    # Callers hung up by a PBX shutdown are lost by the restart, not abandoned (queue_log
-    # writes ABANDON for them); ``abandoned_by_shutdown`` keeps queue_log's count.
-    abandoned = [v for v in visits if v.outcome == "abandoned" and not v.by_shutdown]
+    abandoned = [v for v in visits if is_abandoned(v)]
+    # queue_log writes ABANDON for callers hung up by a PBX shutdown too (lost by the
+    # restart here): ``abandoned_by_shutdown`` keeps queue_log's count.
     shut_out = [v for v in visits if v.outcome == "abandoned" and v.by_shutdown]
     timeouts = [v for v in visits if v.outcome == "timeout"]
     completions = Counter(v.completion for v in answered)
@@ -100,8 +93,7 @@ def queue_figures(visits: list[Visit], service_level_s: int, rna: int) -> dict[s
 
 def build_report(p: StatsProjection, since: float | None, until: float | None) -> dict[str, Any]:
     end = until if until is not None else (p.last_at or 0.0)
-    since_s = math.floor(since) if since is not None else None
-    until_s = math.floor(end)
+    clip = _clipper(since, end)
 
     def in_range(at: float) -> bool:
         return (since is None or at >= since) and at < end if until is not None else (
@@ -116,49 +108,59 @@ def build_report(p: StatsProjection, since: float | None, until: float | None) -
     for name in sorted(p.queues_seen | set(by_queue)):
         sl = p.service_level.get(name, DEFAULT_SERVICE_LEVEL_S)
         queues[name] = queue_figures(by_queue[name], sl, sum(1 for q, _ in rna if q == name))
-
     outbound_calls = [o for o in p.outbound.values() if in_range(o.started_at)]
-    agents: dict[str, dict[str, Any]] = {}
-    for facts in p.agents.values():
-        mine = [v for v in visits if v.agent == facts.interface and v.outcome == "answered"]
-        talks = [v.talk_s for v in mine if v.talk_s is not None]
-        completions = Counter(v.completion for v in mine)
-        logged = {q: sum(b - a for a, b in _union([_clip(s, e, since_s, until_s)
-                                                    for s, e in spans]) if b > a)
-                  for q, spans in facts.logins.items() if spans}
-        by_reason: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for spans in facts.pauses.values():
-            for start, stop, reason in spans:
-                lo, hi = _clip(start, stop, since_s, until_s)
-                if hi >= lo:
-                    by_reason[reason].append((lo, hi))
-        merged = {r: _union(iv) for r, iv in by_reason.items()}
-        paused = {r: sum(b - a for a, b in iv) for r, iv in merged.items()}
-        ext = extension_of(facts.interface)
-        out = [o for o in outbound_calls if o.agent_extension == ext]
-        agents[facts.name] = {
-            "answered": len(mine),
-            "answered_by_queue": dict(Counter(v.queue for v in mine)),
-            "talk_total_s": sum(talks),
-            "completed_by_agent": completions.get("agent", 0),
-            "completed_by_caller": completions.get("caller", 0),
-            "completed_side_unknown": completions.get("unknown", 0),
-            "transferred": completions.get("transfer", 0),
-            "ring_no_answer": sum(1 for _, a in rna if a == facts.interface),
-            "paused_s_by_reason": paused,
-            "pauses_by_reason": {r: len(iv) for r, iv in merged.items()},
-            "logged_in_s_by_queue": logged,
-            "outbound": _outbound(out) if out else None,
-            "paused_s_total": sum(b - a for a, b in _union(
-                [i for iv in merged.values() for i in iv])),
-            "talk_mean_s": _mean(talks),
-        }
+    agents = {facts.name: _agent_figures(facts, visits, rna, outbound_calls, clip)
+              for facts in p.agents.values()}
     totals = {k: sum(q[k] for q in queues.values()) for k in (
         "offered", "answered", "abandoned", "exit_with_timeout", "unresolved", "transferred",
         "lost_by_restart", "closed_by_resync", "left_unanswered_in_feed_gap")}
     return {"queues": queues, "agents": agents, "outbound": _outbound(outbound_calls),
             "totals_inbound": totals,
             "period": {"from": since, "to": end}}
+
+
+Clip = Callable[[float, float | None], tuple[int, int]]
+
+
+def _clipper(since: float | None, end: float) -> Clip:
+    """Login and pause spans -> whole seconds within the report's period."""
+    since_s = math.floor(since) if since is not None else None
+    until_s = math.floor(end)
+    return lambda start, stop: _clip(start, stop, since_s, until_s)
+
+
+def _agent_figures(facts: AgentFacts, visits: list[Visit], rna: list[tuple[str, str]],
+                   outbound_calls: list[Outbound], clip: Clip) -> dict[str, Any]:
+    mine = [v for v in visits if v.agent == facts.interface and v.outcome == "answered"]
+    talks = [v.talk_s for v in mine if v.talk_s is not None]
+    completions = Counter(v.completion for v in mine)
+    logged = {q: covered([clip(s, e) for s, e in spans])
+              for q, spans in facts.logins.items() if spans}
+    by_reason: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for spans in facts.pauses.values():
+        for start, stop, reason in spans:
+            lo, hi = clip(start, stop)
+            if hi >= lo:  # a pause of no whole second still counts as a pause
+                by_reason[reason].append((lo, hi))
+    merged = {r: union(iv) for r, iv in by_reason.items()}
+    ext = extension_of(facts.interface)
+    out = [o for o in outbound_calls if o.agent_extension == ext]
+    return {
+        "answered": len(mine),
+        "answered_by_queue": dict(Counter(v.queue for v in mine)),
+        "talk_total_s": sum(talks),
+        "completed_by_agent": completions.get("agent", 0),
+        "completed_by_caller": completions.get("caller", 0),
+        "completed_side_unknown": completions.get("unknown", 0),
+        "transferred": completions.get("transfer", 0),
+        "ring_no_answer": sum(1 for _, a in rna if a == facts.interface),
+        "paused_s_by_reason": {r: covered(iv) for r, iv in merged.items()},
+        "pauses_by_reason": {r: len(iv) for r, iv in merged.items()},
+        "logged_in_s_by_queue": logged,
+        "outbound": _outbound(out) if out else None,
+        "paused_s_total": covered([i for iv in merged.values() for i in iv]),
+        "talk_mean_s": _mean(talks),
+    }
 
 
 def _outbound(calls: list[Any]) -> dict[str, Any]:

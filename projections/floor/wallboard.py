@@ -2,8 +2,8 @@
 
 Definitions (DESIGN.md section 3), stated in every view under ``definitions``:
 a visit counts in a period when the caller joined the queue in it; service level in three
-named variants; ASA = mean wait of answered calls; AHT = (talk + hold + ACW) / handled
-(Asterisk talk time includes hold, so hold is not added twice);
+named variants; ASA = mean wait of answered calls; AHT = (talk + ACW) / handled, where talk
+is Asterisk's talk time (answer to end), which already contains the time on hold;
 abandon rate with and without short abandons; occupancy = (talk + hold + ACW) / (logged-in
 time - paused time) of the queue's agents in the period.
 """
@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
 from typing import Any
 
+from domain.intervals import covered
 from projections.business_day import BoardPolicy, business_day_start
-from projections.figures import round2
+from projections.figures import pct, round2
 from projections.floor.live import LiveFloor
-from projections.floor.queue_stats import StatsProjection, Visit
+from projections.floor.queue_stats import StatsProjection
 from projections.floor.stats_report import DEFAULT_SERVICE_LEVEL_S, queue_figures
-from projections.topics import topics_of
+from projections.floor.visits import Visit, is_abandoned, is_short_abandon
+from projections.topics import Handler, topics_of
 
 __all__ = ["AGENT_STATES", "BoardPolicy", "StatsAndFloor", "WallboardProjection",
            "business_day_start", "forget_old_days"]
@@ -33,9 +34,11 @@ DEFINITIONS = {
     "service_level.offered": "answered within T / (answered + abandoned + timed out)",
     "service_level.offered_minus_short": "as offered, abandons shorter than S left out",
     "asa": "mean wait of answered calls",
-    "aht": "(talk + hold + after-call work) / handled calls; Asterisk's talk time (answer "
-           "to end) already holds the hold time, so hold is not added twice",
-    "abandon_rate": "abandoned / offered; minus_short leaves abandons shorter than S out",
+    "aht": "(talk + after-call work) / handled calls; talk is Asterisk's talk time (answer "
+           "to end), which already contains the time on hold",
+    "abandon_rate": "abandoned / offered (a caller hung up by a PBX shutdown is lost by "
+                    "the restart, not abandoned); minus_short leaves abandons shorter than "
+                    "S out",
     "occupancy": "(talk incl. hold + ACW) / (logged-in time - paused time)",
     "lost_by_restart": "in the queue or on a call when the PBX restarted",
     "closed_by_resync": "ended while the feed was down; found gone at the resync",
@@ -55,25 +58,9 @@ def forget_old_days(stats: StatsProjection, event: Any, policy: BoardPolicy,
     return day + 86_400
 
 
-def _ratio(part: float, whole: float, scale: float = 100.0) -> float | None:
-    return round(scale * part / whole, 2) if whole else None
-
-
-def _overlap(spans: Iterable[tuple[float, float]], since: float, until: float) -> float:
-    merged: list[list[float]] = []
-    for start, end in sorted((max(a, since), min(b, until)) for a, b in spans):
-        if end <= start:
-            continue
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    return sum(b - a for a, b in merged)
-
-
 class StatsAndFloor:
     """A queue-statistics fold and a live-floor fold fed together: one dispatch per event
-    type (handlers of both, looked up once per class), and old days forgotten."""
+    (the handlers of both for its class, merged once), and old days forgotten."""
 
     name = ""
 
@@ -84,22 +71,22 @@ class StatsAndFloor:
         self.topics = topics_of(self.stats.handlers, self.floor.handlers)
         self.keep_s = keep_s
         self._next_prune = -math.inf
-        self._dispatch: dict[type, tuple[Callable[[Any], None], ...]] = {}
+        self._dispatch = self._merged()
+
+    def _merged(self) -> dict[type, tuple[Handler, ...]]:
+        stats, floor = self.stats.handlers, self.floor.handlers
+        return {kind: tuple(h for h in (stats.get(kind), floor.get(kind)) if h is not None)
+                for kind in stats.keys() | floor.keys()}
 
     def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_dispatch"] = {}  # bound methods: rebuilt on use
-        return state
+        return {k: v for k, v in self.__dict__.items() if k != "_dispatch"}  # bound methods
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._dispatch = self._merged()
 
     def apply(self, event: Any) -> None:
-        kind = type(event)
-        handlers = self._dispatch.get(kind)
-        if handlers is None:
-            name = kind.__qualname__
-            handlers = self._dispatch[kind] = tuple(
-                h for h in (self.stats.handlers.get(name), self.floor.handlers.get(name))
-                if h is not None)
-        for handler in handlers:
+        for handler in self._dispatch.get(type(event), ()):
             handler(event)
         at = getattr(event, "at", None)
         if at is None:
@@ -149,8 +136,8 @@ class WallboardProjection(StatsAndFloor):
         out = queue_figures(visits, sl, rna)
         short_s = self.policy.short_abandon_s
         answered = [v for v in visits if v.outcome == "answered"]
-        abandoned = [v for v in visits if v.outcome == "abandoned" and not v.by_shutdown]
-        short = [v for v in abandoned if (v.wait_s or 0) < short_s]
+        abandoned = [v for v in visits if is_abandoned(v)]
+        short = [v for v in abandoned if is_short_abandon(v, short_s)]
         within = sum(1 for v in answered if v.wait_s is not None
                      and v.wait_s <= self.service_level_s(v.queue))
         handled = [v for v in answered if v.talk_s is not None]
@@ -165,21 +152,21 @@ class WallboardProjection(StatsAndFloor):
             "service_level_s": sl if len(queues) == 1 else None,
             "answered_within_sl": within,
             "service_level": {
-                "answered": _ratio(within, len(answered)),
-                "offered": _ratio(within, offered_sl),
-                "offered_minus_short": _ratio(within, offered_sl - len(short)),
+                "answered": pct(within, len(answered)),
+                "offered": pct(within, offered_sl),
+                "offered_minus_short": pct(within, offered_sl - len(short)),
             },
             "short_abandon_s": short_s,
             "short_abandoned": len(short),
-            "abandon_rate": _ratio(len(abandoned), len(visits)),
-            "abandon_rate_minus_short": _ratio(len(abandoned) - len(short),
+            "abandon_rate": pct(len(abandoned), len(visits)),
+            "abandon_rate_minus_short": pct(len(abandoned) - len(short),
                                                len(visits) - len(short)),
             "asa_s": round2(sum(waits) / len(waits)) if waits else None,
             "handled": len(handled),
             "hold_total_s": round2(hold),
             "acw_total_s": round2(acw),
-            "aht_s": _ratio(talk + acw, len(handled), 1.0),
-            "occupancy": _ratio(talk + acw, available_s),
+            "aht_s": round2((talk + acw) / len(handled)) if handled else None,
+            "occupancy": pct(talk + acw, available_s),
         })
         return out
 
@@ -190,7 +177,7 @@ class WallboardProjection(StatsAndFloor):
             logins = [(a, min(b, now)) for q in queues for a, b in facts.logins.get(q, [])]
             pauses = [(a, now if b is None else b) for q in queues
                       for a, b, _ in facts.pauses.get(q, [])]
-            total += _overlap(logins, since, now) - _overlap(pauses, since, now)
+            total += covered(logins, since, now) - covered(pauses, since, now)
         return max(total, 0.0)
 
     def live(self, now: float) -> dict[str, Any]:
