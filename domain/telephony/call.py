@@ -7,38 +7,18 @@ end. Times (``at``) are epoch seconds from the AMI ``Timestamp`` header.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import CallAlreadyEnded, NotInQueue
+from domain.errors import CallAlreadyEnded
 from domain.ids import call_id
+from domain.telephony import visits as queue_visits
+from domain.telephony.visits import QueueVisit
 
 __all__ = ["Call", "QueueVisit"]
 
 SHUTDOWN_SOFTHANGUP = 4  # AST_SOFTHANGUP_SHUTDOWN in a SoftHangupRequest ``Cause``
-
-
-def _same_pair(channel: str, other: str) -> bool:
-    """``Local/1001@agents-0000001;2`` and ``...;1`` are two halves of one Local channel."""
-    return bool(channel and other) and channel.rsplit(";", 1)[0] == other.rsplit(";", 1)[0]
-
-
-@dataclass
-class QueueVisit:
-    queue: str
-    uniqueid: str
-    joined_at: float
-    outcome: str | None = None  # answered | abandoned | timeout | exit-<reason> | closed-by-resync
-    agent: str | None = None
-    completed: bool = False
-    caller_hanging_up: bool = False
-    answered_at: float | None = None
-    agent_channel: str = ""
-    member_name: str = ""
-    first_hangup_side: str | None = None
 
 
 class Call(Aggregate):
@@ -76,16 +56,10 @@ class Call(Aggregate):
             raise CallAlreadyEnded(f"call {self.linkedid} has already ended")
 
     def waiting_visit(self, queue: str) -> QueueVisit:
-        for visit in reversed(self.visits):
-            if visit.queue == queue and visit.outcome is None:
-                return visit
-        raise NotInQueue(f"call {self.linkedid} is not waiting in queue {queue!r}")
+        return queue_visits.waiting_visit(self.visits, queue, self.linkedid)
 
     def answered_visit(self, queue: str) -> QueueVisit:
-        for visit in reversed(self.visits):
-            if visit.queue == queue and visit.outcome == "answered" and not visit.completed:
-                return visit
-        raise NotInQueue(f"call {self.linkedid} has no answered visit in queue {queue!r}")
+        return queue_visits.answered_visit(self.visits, queue, self.linkedid)
 
     @property
     def is_waiting(self) -> bool:
@@ -131,12 +105,7 @@ class Call(Aggregate):
         self, at: float, queue: str, agent: str, member_name: str, wait_s: int, ring_s: int,
         agent_channel: str,
     ) -> None:
-        visit = self.waiting_visit(queue)
-        visit.outcome = "answered"
-        visit.agent = agent
-        visit.member_name = member_name
-        visit.answered_at = at
-        visit.agent_channel = agent_channel
+        self.waiting_visit(queue).answer(at, agent, member_name, agent_channel)
 
     def complete(
         self, at: float, queue: str, agent: str, member_name: str, talk_s: int, reason: str
@@ -155,12 +124,9 @@ class Call(Aggregate):
     def _complete_unreported(self, at: float) -> None:
         """Asterisk now and then sends no ``AgentComplete``; when the call ends, complete
         what is still connected, with the side that hung up first."""
-        for visit in self.visits:
-            if visit.outcome == "answered" and not visit.completed and visit.answered_at:
-                talk_s = math.floor(at) - math.floor(visit.answered_at)
-                self._completed(at, visit.queue, visit.agent or "", visit.member_name, talk_s,
-                                visit.first_hangup_side or "caller", self.caught_in_shutdown,
-                                True)
+        for visit, talk_s, side in queue_visits.unreported_completions(self.visits, at):
+            self._completed(at, visit.queue, visit.agent or "", visit.member_name, talk_s,
+                            side, self.caught_in_shutdown, True)
 
     def leave_unanswered(self, at: float, queue: str, wait_s: int, position: int) -> None:
         """``QueueCallerAbandon``: Asterisk sends it for a caller who hung up and for one
@@ -204,9 +170,8 @@ class Call(Aggregate):
         for visit in self.visits:
             if visit.uniqueid == uniqueid and visit.outcome is None and not visit.caller_hanging_up:
                 self._hangup_requested(at, uniqueid, cause)
-            elif visit.outcome == "answered" and not visit.completed and (
-                    visit.first_hangup_side is None):
-                self._hung_up_first(at, visit.queue, "agent" if _same_pair(
+            elif visit.connected and visit.first_hangup_side is None:
+                self._hung_up_first(at, visit.queue, "agent" if queue_visits.same_local_pair(
                     channel, visit.agent_channel) else "caller")
 
     @event("HungUpFirst")
@@ -308,19 +273,13 @@ class Call(Aggregate):
     def close_by_resync(self, at: float, last_call_end: float | None = None) -> None:
         """The PBX no longer has this call: its end fell in a gap of the feed."""
         if not self.ended:
-            open_visits = [v.queue for v in self.visits if v.outcome is None or
-                           (v.outcome == "answered" and not v.completed)]
-            self._closed_by_resync(at, open_visits, last_call_end)
+            self._closed_by_resync(at, queue_visits.open_queues(self.visits), last_call_end)
 
     @event("ClosedByResync")
     def _closed_by_resync(
         self, at: float, open_queues: list[str], last_call_end: float | None
     ) -> None:
-        for visit in self.visits:
-            if visit.outcome is None:
-                visit.outcome = "closed-by-resync"
-            elif visit.outcome == "answered":
-                visit.completed = True
+        queue_visits.end_visits(self.visits, "closed-by-resync", complete_answered=True)
         self._close(at)
 
     def lose_by_restart(self, at: float) -> None:
@@ -329,9 +288,7 @@ class Call(Aggregate):
 
     @event("LostByRestart")
     def _lost_by_restart(self, at: float) -> None:
-        for visit in self.visits:
-            if visit.outcome is None:
-                visit.outcome = "lost-by-restart"
+        queue_visits.end_visits(self.visits, "lost-by-restart", complete_answered=False)
         self._close(at)
 
     def _close(self, at: float) -> None:
