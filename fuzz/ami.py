@@ -38,6 +38,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from eventsourcing.utils import clear_topic_cache
+
 from adapters.ami.feed_items import ConnectionClosed, ConnectionOpened, FeedItem, ReceivedFrames
 from adapters.ami.frames import (
     BANNER_PREFIX,
@@ -250,6 +252,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     # imported them plainly, for ``__main__``).
     for name in [n for n in sys.modules if n.split(".")[0] in INSTRUMENTED]:
         del sys.modules[name]
+    # Their event classes are made again; the topics the plain ones registered (modules
+    # compute some at import time) would be refused as duplicates.
+    clear_topic_cache()
     with atheris.instrument_imports(include=list(INSTRUMENTED)):
         targets = importlib.import_module("fuzz.ami")
     logging.getLogger("callboard.ingest").propagate = False  # rejections are expected

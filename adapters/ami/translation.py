@@ -3,8 +3,9 @@
 Each function takes the parsed frame and its event time and returns the commands it
 implies (usually one, often none). Frames whose event is not in ``TABLE`` are stored in
 the feed but not interpreted. Snapshot list items (``QueueMember``, ``QueueEntry``,
-``CoreShowChannel``) become ``Snapshot*`` values that ``SnapshotCollector`` groups into
-one ``ReconcileSnapshot`` when the list's ``...Complete`` event arrives.
+``CoreShowChannel``) become ``Snapshot*`` values that ``SnapshotCollector``
+(``adapters.ami.snapshots``) groups into one ``ReconcileSnapshot`` when the list's
+``...Complete`` event arrives; :func:`translate` routes each frame to one or the other.
 """
 
 from __future__ import annotations
@@ -12,38 +13,17 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from adapters.ami.frames import Message
+from adapters.ami.snapshots import SNAPSHOT_COMPLETE, SNAPSHOT_ITEMS, SnapshotCollector
+from adapters.ami.values import ami_int, ami_number
 from domain.telephony import commands as c
 
 __all__ = ["KEPT_EVENTS", "KEPT_VARIABLES", "TABLE", "SnapshotCollector", "translate"]
 
 Translator = Callable[[Message, float], list[c.Command]]
-SnapshotItem = c.SnapshotMember | c.SnapshotWaiting | c.SnapshotChannel
 
 # VarSet is noise except for these variables (see README "Which AMI events are kept").
 KEPT_VARIABLES = frozenset({"MIXMONITOR_FILENAME", "QUEUESTATUS"})
 EXIT_STATUSES = frozenset({"LEAVEEMPTY", "LEAVEUNAVAIL", "JOINEMPTY", "JOINUNAVAIL", "FULL"})
-
-
-# Integers the event store can hold (its JSON encoder refuses anything wider than 64 bits:
-# one such value would fail the whole batch's transaction, at every retry).
-_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
-
-
-def _int(value: str, default: int = 0) -> int:
-    """An AMI integer; ``default`` for anything else (``inf``, ``nan``, text, a number
-    wider than 64 bits)."""
-    try:
-        number = int(value)
-    except ValueError:  # "1.5", "1e3"; also more than 4,300 digits
-        try:
-            number = int(float(value))
-        except (ValueError, OverflowError):  # text, nan; inf, 1e999
-            return default
-    return number if _INT_MIN <= number <= _INT_MAX else default
-
-
-def _number(value: str) -> str:
-    return "" if value in ("", "<unknown>") else value
 
 
 def _is_first_channel(m: Message) -> bool:
@@ -56,27 +36,27 @@ def new_channel(m: Message, at: float) -> list[c.Command]:
     if not _is_first_channel(m):
         return []
     return [c.StartCall(m.get("Linkedid"), at, m.get("Channel"),
-                        _number(m.get("CallerIDNum")), _number(m.get("CallerIDName")))]
+                        ami_number(m.get("CallerIDNum")), ami_number(m.get("CallerIDName")))]
 
 
 def hangup(m: Message, at: float) -> list[c.Command]:
     if not _is_first_channel(m):
         return []
-    return [c.EndCall(m.get("Linkedid"), at, _int(m.get("Cause")), m.get("Cause-txt"))]
+    return [c.EndCall(m.get("Linkedid"), at, ami_int(m.get("Cause")), m.get("Cause-txt"))]
 
 
 def hangup_request(m: Message, at: float) -> list[c.Command]:
     soft = m.event == "SoftHangupRequest"
     return [c.ChannelHangupRequested(m.get("Linkedid"), at, m.get("Uniqueid"),
-                                     _int(m.get("Cause")), soft, m.get("Channel"))]
+                                     ami_int(m.get("Cause")), soft, m.get("Channel"))]
 
 
 def queue_caller_join(m: Message, at: float) -> list[c.Command]:
     if not m.get("Linkedid"):  # names no call (and would make one with an empty id)
         return []
     return [c.JoinQueue(m.get("Linkedid"), at, m.get("Queue"), m.get("Uniqueid"),
-                        m.get("Channel"), _int(m.get("Position")),
-                        _number(m.get("CallerIDNum")), _number(m.get("CallerIDName")))]
+                        m.get("Channel"), ami_int(m.get("Position")),
+                        ami_number(m.get("CallerIDNum")), ami_number(m.get("CallerIDName")))]
 
 
 def agent_called(m: Message, at: float) -> list[c.Command]:
@@ -86,23 +66,23 @@ def agent_called(m: Message, at: float) -> list[c.Command]:
 
 def agent_ring_no_answer(m: Message, at: float) -> list[c.Command]:
     return [c.RingNoAnswer(m.get("Linkedid"), at, m.get("Queue"), m.get("Interface"),
-                           m.get("MemberName"), _int(m.get("RingTime")))]
+                           m.get("MemberName"), ami_int(m.get("RingTime")))]
 
 
 def agent_connect(m: Message, at: float) -> list[c.Command]:
     return [c.AnswerCall(m.get("Linkedid"), at, m.get("Queue"), m.get("Interface"),
-                         m.get("MemberName"), _int(m.get("HoldTime")), _int(m.get("RingTime")),
-                         m.get("DestChannel"))]
+                         m.get("MemberName"), ami_int(m.get("HoldTime")),
+                         ami_int(m.get("RingTime")), m.get("DestChannel"))]
 
 
 def agent_complete(m: Message, at: float) -> list[c.Command]:
     return [c.CompleteCall(m.get("Linkedid"), at, m.get("Queue"), m.get("Interface"),
-                           m.get("MemberName"), _int(m.get("TalkTime")), m.get("Reason"))]
+                           m.get("MemberName"), ami_int(m.get("TalkTime")), m.get("Reason"))]
 
 
 def queue_caller_abandon(m: Message, at: float) -> list[c.Command]:
     return [c.LeaveQueueUnanswered(m.get("Linkedid"), at, m.get("Queue"),
-                                   _int(m.get("HoldTime")), _int(m.get("Position")))]
+                                   ami_int(m.get("HoldTime")), ami_int(m.get("Position")))]
 
 
 def var_set(m: Message, at: float) -> list[c.Command]:
@@ -140,8 +120,8 @@ def attended_transfer(m: Message, at: float) -> list[c.Command]:
 def dial_begin(m: Message, at: float) -> list[c.Command]:
     if not _is_first_channel(m) or not m.get("DestChannel"):
         return []
-    number = _number(m.get("DestCallerIDNum")) or m.get("DialString")
-    return [c.DialStarted(m.get("Linkedid"), at, number, _number(m.get("CallerIDNum")))]
+    number = ami_number(m.get("DestCallerIDNum")) or m.get("DialString")
+    return [c.DialStarted(m.get("Linkedid"), at, number, ami_number(m.get("CallerIDNum")))]
 
 
 def dial_end(m: Message, at: float) -> list[c.Command]:
@@ -169,7 +149,7 @@ def queue_member_added(m: Message, at: float) -> list[c.Command]:
     if not m.get("Interface"):  # names no agent
         return []
     return [c.LogInAgent(m.get("Interface"), at, m.get("Queue"), m.get("MemberName"),
-                         _int(m.get("Penalty")), m.get("Paused") == "1", m.get("PausedReason"))]
+                         ami_int(m.get("Penalty")), m.get("Paused") == "1", m.get("PausedReason"))]
 
 
 def queue_member_removed(m: Message, at: float) -> list[c.Command]:
@@ -183,18 +163,18 @@ def queue_member_pause(m: Message, at: float) -> list[c.Command]:
 
 def queue_member_status(m: Message, at: float) -> list[c.Command]:
     return [c.SetDeviceState(m.get("Interface"), at, m.get("MemberName"),
-                             _int(m.get("Status")))]
+                             ami_int(m.get("Status")))]
 
 
 def queue_params(m: Message, at: float) -> list[c.Command]:
     if not m.get("Queue"):  # names no queue
         return []
     return [c.ConfigureQueue(m.get("Queue"), at, m.get("Strategy"),
-                             _int(m.get("ServiceLevel")))]
+                             ami_int(m.get("ServiceLevel")))]
 
 
 def fully_booted(m: Message, at: float) -> list[c.Command]:
-    return [c.BootPbx(at, _int(m.get("Uptime"), -1))] if m.get("Uptime") else []
+    return [c.BootPbx(at, ami_int(m.get("Uptime"), -1))] if m.get("Uptime") else []
 
 
 def shutdown(m: Message, at: float) -> list[c.Command]:
@@ -232,87 +212,7 @@ TABLE: dict[str, Translator] = {
 }
 
 
-def queue_member(m: Message) -> c.SnapshotMember:
-    return c.SnapshotMember(
-        m.get("Location") or m.get("Interface"), m.get("Queue"), m.get("Name"),
-        _int(m.get("Penalty")), m.get("Paused") == "1", m.get("PausedReason"),
-        float(_int(m.get("LoginTime"))), float(_int(m.get("LastPause"))),
-        float(_int(m.get("LastCall"))), _int(m.get("Status")))
-
-
-def queue_entry(m: Message) -> c.SnapshotWaiting:
-    return c.SnapshotWaiting(
-        m.get("Queue"), m.get("Uniqueid"), m.get("Channel"), _number(m.get("CallerIDNum")),
-        _number(m.get("CallerIDName")), _int(m.get("Wait")), _int(m.get("Position")))
-
-
-def core_show_channel(m: Message) -> c.SnapshotChannel:
-    seconds = 0
-    for part in m.get("Duration").split(":"):
-        seconds = seconds * 60 + _int(part)
-    if not _INT_MIN <= seconds <= _INT_MAX:
-        seconds = 0
-    return c.SnapshotChannel(
-        m.get("Linkedid"), m.get("Uniqueid"), m.get("Channel"), _number(m.get("CallerIDNum")),
-        _number(m.get("CallerIDName")), m.get("Application"), seconds)
-
-
-def _names_something(item: SnapshotItem) -> bool:
-    """An item without the id of its agent or call says nothing about either (and would
-    make an aggregate with an empty id, once per such item)."""
-    if isinstance(item, c.SnapshotMember):
-        return bool(item.interface)
-    if isinstance(item, c.SnapshotWaiting):
-        return bool(item.uniqueid)
-    return bool(item.linkedid)  # a channel of a call: the call is alive
-
-
-SNAPSHOT_ITEMS: dict[str, Callable[[Message], SnapshotItem]] = {
-    "QueueMember": queue_member,
-    "QueueEntry": queue_entry,
-    "CoreShowChannel": core_show_channel,
-}
-SNAPSHOT_COMPLETE = {"QueueStatusComplete": "QueueStatus",
-                     "CoreShowChannelsComplete": "CoreShowChannels"}
 KEPT_EVENTS = frozenset(TABLE) | frozenset(SNAPSHOT_ITEMS) | frozenset(SNAPSHOT_COMPLETE)
-
-
-class SnapshotCollector:
-    """Groups snapshot list items by ActionID until the list's ``...Complete`` event."""
-
-    def __init__(self) -> None:
-        self._items: dict[str, list[SnapshotItem]] = {}
-        self._started: dict[str, float] = {}
-
-    def start(self, action_id: str, at: float) -> None:
-        self._items.setdefault(action_id, [])
-        self._started.setdefault(action_id, at)
-
-    def add(self, m: Message, at: float) -> None:
-        action_id = m.get("ActionID")
-        self.start(action_id, at)
-        item = SNAPSHOT_ITEMS[m.get("Event")](m)
-        if _names_something(item):
-            self._items[action_id].append(item)
-
-    def complete(self, m: Message, at: float) -> list[c.Command]:
-        action_id = m.get("ActionID")
-        items = self._items.pop(action_id, [])
-        started = self._started.pop(action_id, at)
-        return [c.ReconcileSnapshot(
-            started, SNAPSHOT_COMPLETE[m.get("Event")],
-            members=tuple(i for i in items if isinstance(i, c.SnapshotMember)),
-            waiting=tuple(i for i in items if isinstance(i, c.SnapshotWaiting)),
-            channels=tuple(i for i in items if isinstance(i, c.SnapshotChannel)))]
-
-    def discard(self, action_id: str) -> None:
-        """Forget a list that is not a snapshot (``QueueSummary``, ``Status``, ...)."""
-        self._items.pop(action_id, None)
-        self._started.pop(action_id, None)
-
-    def clear(self) -> None:
-        self._items.clear()
-        self._started.clear()
 
 
 def translate(m: Message, at: float, snapshots: SnapshotCollector) -> list[c.Command]:
