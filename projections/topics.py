@@ -25,7 +25,7 @@ Handler = Callable[[Any], None]
 Table = dict[type, Handler]
 
 
-def event_class(aggregate: type, name: str) -> type:
+def event_class(aggregate: type, name: str) -> type[Any]:
     """``event_class(Call, "Started")`` is ``Call.Started``."""
     found = vars(aggregate).get(name)
     if not (isinstance(found, type) and issubclass(found, DomainEvent)):

@@ -1,6 +1,6 @@
 """The agent board: every agent's state now and their figures for the business day.
 
-Definitions (DESIGN.md sections 2 and 3), stated in every view under ``definitions``. The
+Definitions (ARCHITECTURE.md section 5), stated in every view under ``definitions``. The
 day's figures that the ``stats`` report also gives are taken from it
 (``projections.floor.stats_report.build_report`` over ``[day start, now)``), so both always
 agree; the board adds hold, after-call work, AHT and outbound dials and connects.

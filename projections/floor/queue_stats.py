@@ -1,4 +1,4 @@
-"""Queue, agent and outbound figures folded from domain events (DESIGN.md section 3).
+"""Queue, agent and outbound figures folded from domain events (ARCHITECTURE.md section 5).
 
 Definitions match Asterisk's queue_log conventions so the figures can be checked against
 ``summary.json``: one *visit* is one caller entering one queue; waits and talk times are

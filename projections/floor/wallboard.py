@@ -1,6 +1,6 @@
 """The wallboard: per queue and in total, for the business day and rolling windows.
 
-Definitions (DESIGN.md section 3), stated in every view under ``definitions``:
+Definitions (ARCHITECTURE.md section 5), stated in every view under ``definitions``:
 a visit counts in a period when the caller joined the queue in it; service level in three
 named variants; ASA = mean wait of answered calls; AHT = (talk + ACW) / handled, where talk
 is Asterisk's talk time (answer to end), which already contains the time on hold;

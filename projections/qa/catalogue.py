@@ -13,24 +13,16 @@ latest wrap-up code (``Wrapup.DispositionSet``), ``None`` until one is set.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from domain.telephony.agent import extension_of
+from domain.outbound.wrapup import Wrapup
+from domain.qa.evaluation import Evaluation
+from domain.telephony.agent import Agent, extension_of
+from domain.telephony.call import Call
+from projections.topics import Dispatching, Table, on, topics_of
 
-__all__ = ["CallEntry", "QaCatalogueFold", "qa_topics"]
-
-_MODULES = {"Call": "domain.telephony.call", "Agent": "domain.telephony.agent",
-            "Evaluation": "domain.qa.evaluation", "Sample": "domain.qa.sample",
-            "EvaluationForm": "domain.qa.form", "SamplingPolicy": "domain.qa.policy",
-            "Wrapup": "domain.outbound.wrapup"}
-
-
-def qa_topics(*tables: dict[str, Callable[[Any], None]]) -> tuple[str, ...]:
-    """``{"Evaluation.Assigned": handler}`` -> ``("domain.qa.evaluation:Evaluation.Assigned",)``"""
-    names = sorted({name for table in tables for name in table})
-    return tuple(f"{_MODULES[name.split('.')[0]]}:{name}" for name in names)
+__all__ = ["CallEntry", "QaCatalogueFold"]
 
 
 @dataclass
@@ -74,28 +66,28 @@ class CallEntry:
                 for name, file, at in self.recordings]
 
 
-class QaCatalogueFold:
+class QaCatalogueFold(Dispatching):
     name = "qa_catalogue"
 
     def __init__(self) -> None:
         self.calls: dict[str, CallEntry] = {}  # open calls and calls with recordings
         self.agent_names: dict[str, str] = {}  # extension -> name
         self._evaluation_calls: dict[str, str] = {}  # evaluation id -> call id
-        self.handlers: dict[str, Callable[[Any], None]] = {
-            "Call.Started": self._started, "Call.Queued": self._queued,
-            "Call.Answered": self._answered, "Call.DialStarted": self._dialed,
-            "Call.DialEnded": self._dial_ended, "Call.RecordingStarted": self._recording,
-            "Call.Ended": self._ended, "Call.ClosedByResync": self._ended,
-            "Call.LostByRestart": self._ended, "Agent.Registered": self._agent,
-            "Evaluation.Assigned": self._assigned, "Evaluation.Submitted": self._submitted,
-            "Wrapup.DispositionSet": self._disposition,
-        }
-        self.topics = qa_topics(self.handlers)
+        self.handlers = self.table()
+        self.topics = topics_of(self.handlers)
 
-    def apply(self, event: Any) -> None:
-        handler = self.handlers.get(type(event).__qualname__)
-        if handler is not None:
-            handler(event)
+    def table(self) -> Table:
+        return {
+            **on(Call, Started=self._started, Queued=self._queued, Answered=self._answered,
+                 DialStarted=self._dialed, DialEnded=self._dial_ended,
+                 RecordingStarted=self._recording, Ended=self._ended,
+                 ClosedByResync=self._ended, LostByRestart=self._ended),
+            **on(Agent, Registered=self._agent),
+            **on(Evaluation, Assigned=self._assigned, Submitted=self._submitted),
+            **on(Wrapup, DispositionSet=self._disposition),
+        }
+
+    apply = Dispatching.dispatch
 
     def _call(self, e: Any) -> CallEntry | None:
         return self.calls.get(str(e.originator_id))

@@ -3,10 +3,13 @@ version of its score), and short lists of forms, sampling policies and samples."
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from projections.qa.catalogue import qa_topics
+from domain.qa.evaluation import Evaluation
+from domain.qa.form import EvaluationForm
+from domain.qa.policy import SamplingPolicy
+from domain.qa.sample import Sample
+from projections.topics import Dispatching, Table, on, topics_of
 
 __all__ = ["QaEvaluationsFold", "is_final"]
 
@@ -17,7 +20,7 @@ def _scoring(version: int, kind: str, e: Any, note: str) -> dict[str, Any]:
             "fatal": e.result["fatal"], "note": note}
 
 
-class QaEvaluationsFold:
+class QaEvaluationsFold(Dispatching):
     name = "qa_evaluations"
 
     def __init__(self) -> None:
@@ -26,23 +29,21 @@ class QaEvaluationsFold:
         self.policies: dict[str, dict[str, Any]] = {}
         self.samples: dict[str, dict[str, Any]] = {}
         self._form_names: dict[str, str] = {}  # form aggregate id -> name
-        self.handlers: dict[str, Callable[[Any], None]] = {
-            "Evaluation.Assigned": self._assigned, "Evaluation.Started": self._started,
-            "Evaluation.AnswersSaved": self._saved, "Evaluation.Submitted": self._submitted,
-            "Evaluation.Acknowledged": self._acknowledged,
-            "Evaluation.Disputed": self._disputed, "Evaluation.Rescored": self._rescored,
-            "Evaluation.Upheld": self._upheld,
-            "EvaluationForm.Created": self._form_created,
-            "EvaluationForm.Published": self._form_published,
-            "SamplingPolicy.Defined": self._policy, "SamplingPolicy.Revised": self._policy,
-            "Sample.Drawn": self._drawn,
-        }
-        self.topics = qa_topics(self.handlers)
+        self.handlers = self.table()
+        self.topics = topics_of(self.handlers)
 
-    def apply(self, event: Any) -> None:
-        handler = self.handlers.get(type(event).__qualname__)
-        if handler is not None:
-            handler(event)
+    def table(self) -> Table:
+        return {
+            **on(Evaluation, Assigned=self._assigned, Started=self._started,
+                 AnswersSaved=self._saved, Submitted=self._submitted,
+                 Acknowledged=self._acknowledged, Disputed=self._disputed,
+                 Rescored=self._rescored, Upheld=self._upheld),
+            **on(EvaluationForm, Created=self._form_created, Published=self._form_published),
+            **on(SamplingPolicy, Defined=self._policy, Revised=self._policy_revised),
+            **on(Sample, Drawn=self._drawn),
+        }
+
+    apply = Dispatching.dispatch
 
     def _row(self, e: Any) -> dict[str, Any]:
         return self.evaluations[str(e.originator_id)]
@@ -110,12 +111,12 @@ class QaEvaluationsFold:
         form.update(versions=e.number, published_at=e.at, title=e.definition["title"])
 
     def _policy(self, e: Any) -> None:
-        key = str(e.originator_id)
-        if type(e).__qualname__.endswith("Defined"):
-            self.policies[key] = {"name": e.name, "versions": 1, "rules": e.rules,
-                                  "defined_at": e.at, "defined_by": e.by}
-        else:
-            self.policies[key].update(versions=e.number, rules=e.rules)
+        self.policies[str(e.originator_id)] = {"name": e.name, "versions": 1,
+                                               "rules": e.rules, "defined_at": e.at,
+                                               "defined_by": e.by}
+
+    def _policy_revised(self, e: Any) -> None:
+        self.policies[str(e.originator_id)].update(versions=e.number, rules=e.rules)
 
     def _drawn(self, e: Any) -> None:
         key = str(e.originator_id)

@@ -1,5 +1,5 @@
 """Attendance: each agent's first login per shift, lateness tiers, half-day absences and
-forgiven lates per month (DESIGN.md section 3; the policy is configuration).
+forgiven lates per month (ARCHITECTURE.md section 5.8; the policy is configuration).
 
 An agent is *present* while logged in to at least one queue. For every day on which an
 agent was present at all (Callboard has no roster: a day without any login is not
@@ -26,8 +26,9 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.telephony.agent import extension_of
-from projections.complaints.timeline import topics
+from domain.intervals import union
+from domain.telephony.agent import Agent, extension_of
+from projections.topics import Dispatching, Table, on, topics_of
 
 __all__ = ["AttendanceFold", "AttendancePolicy", "judge_shift"]
 
@@ -71,59 +72,57 @@ def judge_shift(start: float, end: float, presence: list[tuple[float, float]], n
     return out
 
 
-def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    merged: list[tuple[float, float]] = []
-    for lo, hi in sorted(spans):
-        if merged and lo <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], hi))
-        else:
-            merged.append((lo, hi))
-    return merged
-
-
-class AttendanceFold:
+class AttendanceFold(Dispatching):
     """Folds agent logins and logouts; ``report`` judges the shifts under a policy."""
 
     name = "attendance"
+    unsaved = ("policy",)
 
     def __init__(self, policy: AttendancePolicy | None = None) -> None:
         self.policy = policy or AttendancePolicy()
-        self.topics = topics(["Agent.Registered", "Agent.LoggedIn", "Agent.LoggedOut"])
+        self.handlers = self.table()
+        self.topics = topics_of(self.handlers)
         self.names: dict[str, str] = {}  # extension -> name
         self.ids: dict[str, str] = {}  # agent aggregate id -> extension
         self.logins: dict[str, list[list[float]]] = {}  # ext -> [[from, to (inf: open)]]
         self._open: dict[tuple[str, str], list[float]] = {}  # (ext, queue) -> login
         self.last_at: float | None = None
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "policy": None}
-
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+        super().__setstate__(state)
         self.policy = AttendancePolicy()
+
+    def table(self) -> Table:
+        return on(Agent, Registered=self._registered, LoggedIn=self._logged_in,
+                  LoggedOut=self._logged_out)
 
     def apply(self, e: Any) -> None:
         at = getattr(e, "at", None)
         if at is not None and (self.last_at is None or at > self.last_at):
             self.last_at = at
-        kind = type(e).__qualname__
-        if kind == "Agent.Registered":
-            known = extension_of(e.interface)
-            self.names[known], self.ids[str(e.originator_id)] = e.name, known
-            return
+        handler = self.handlers.get(type(e))
+        if handler is not None:
+            handler(e)
+
+    def _registered(self, e: Any) -> None:
+        known = extension_of(e.interface)
+        self.names[known], self.ids[str(e.originator_id)] = e.name, known
+
+    def _logged_in(self, e: Any) -> None:
         ext = self.ids.get(str(e.originator_id), "")
-        if not ext:
-            return
-        if kind == "Agent.LoggedIn" and (ext, e.queue) not in self._open:
+        if ext and (ext, e.queue) not in self._open:
             self.names[ext] = e.name or self.names.get(ext, ext)
             self._open[(ext, e.queue)] = login = [e.at, math.inf]
             self.logins.setdefault(ext, []).append(login)
-        elif kind == "Agent.LoggedOut" and (ext, e.queue) in self._open:
+
+    def _logged_out(self, e: Any) -> None:
+        ext = self.ids.get(str(e.originator_id), "")
+        if ext and (ext, e.queue) in self._open:
             self._open.pop((ext, e.queue))[1] = e.at
 
     # -- reading -------------------------------------------------------------------------
     def presence(self, ext: str, now: float) -> list[tuple[float, float]]:
-        return _merge([(lo, min(hi, now)) for lo, hi in self.logins.get(ext, []) if lo <= now])
+        return union([(lo, min(hi, now)) for lo, hi in self.logins.get(ext, []) if lo <= now])
 
     def _days(self, presence: list[tuple[float, float]], zone: ZoneInfo) -> list[date]:
         days: set[date] = set()

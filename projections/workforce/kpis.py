@@ -1,4 +1,4 @@
-"""Agent KPIs per business day, and the daily target check (DESIGN.md section 3).
+"""Agent KPIs per business day, and the daily target check (ARCHITECTURE.md section 5.7).
 
 Days are the center's business days (``BoardPolicy``), fixed when the fold is built; what
 a day is judged against (``KpiPolicy``: the effective-conversation threshold, the daily
@@ -16,10 +16,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from domain.telephony.agent import extension_of
+from domain.complaints.complaint import Complaint
+from domain.intervals import covered
+from domain.outbound.wrapup import Wrapup
+from domain.telephony.agent import Agent, extension_of
+from domain.telephony.call import Call
 from projections.business_day import BoardPolicy, business_day_start
-from projections.complaints.timeline import topics
 from projections.figures import pct
+from projections.topics import Dispatching, Table, on, topics_of
 
 __all__ = ["DEFINITIONS", "KpiFold", "KpiPolicy", "target_check"]
 
@@ -48,7 +52,7 @@ DEFINITIONS = {
 
 @dataclass(frozen=True)
 class KpiPolicy:
-    """The center's daily rules (defaults: DESIGN.md section 3)."""
+    """The center's daily rules (defaults: ARCHITECTURE.md section 5.7)."""
 
     effective_s: int = 60
     target_sales: int = 30
@@ -66,16 +70,7 @@ def target_check(sales: int, answered: int, dials: int, policy: KpiPolicy) -> di
             "thresholds": {name: threshold for name, _, threshold in rules}}
 
 
-def _union_s(spans: list[tuple[int, int]]) -> int:
-    total, end = 0, None
-    for lo, hi in sorted(spans):
-        if end is None or hi > end:
-            total += hi - (lo if end is None else max(lo, end))
-            end = hi
-    return total
-
-
-class KpiFold:
+class KpiFold(Dispatching):
     """Folds call, agent, wrap-up and complaint events into per-day, per-agent facts.
 
     ``policy`` (what the view judges by) and ``qa_average`` (``(extension, day) -> score
@@ -83,18 +78,15 @@ class KpiFold:
     fold sets them again (the API passes its policy to ``report`` explicitly)."""
 
     name = "kpis"
-    EVENTS = ("Call.Queued", "Call.Answered", "Call.Completed", "Call.ClosedByResync",
-              "Call.LostByRestart", "Call.DialStarted", "Call.DialEnded", "Call.Ended",
-              "Agent.Registered", "Agent.LoggedIn", "Agent.LoggedOut", "Agent.Paused",
-              "Agent.Unpaused", "Wrapup.DispositionSet", "Complaint.Opened",
-              "Complaint.AgentLinked")
+    unsaved = ("policy", "qa_average")
 
     def __init__(self, board: BoardPolicy | None = None, policy: KpiPolicy | None = None,
                  qa_average: Callable[[str, str], float | None] | None = None) -> None:
         self.board = board or BoardPolicy()
         self.policy = policy or KpiPolicy()
         self.qa_average = qa_average
-        self.topics = topics(self.EVENTS)
+        self.handlers = self.table()
+        self.topics = topics_of(self.handlers)
         self.names: dict[str, str] = {}  # extension -> agent name
         self.ids: dict[str, str] = {}  # agent aggregate id -> extension
         self.counts: dict[str, dict[str, Counter[str]]] = {}  # day -> ext -> figure -> n
@@ -109,12 +101,22 @@ class KpiFold:
         self.last_at: float | None = None
         self._day_cache: tuple[float, float, str] = (0.0, -1.0, "")
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "policy": None, "qa_average": None}
-
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
+        super().__setstate__(state)
         self.policy = KpiPolicy()
+
+    def table(self) -> Table:
+        return {
+            **on(Call, Queued=self._queued, Answered=self._call_answered,
+                 Completed=self._completed, ClosedByResync=self._closed_by_resync,
+                 LostByRestart=self._lost_by_restart, DialStarted=self._dial_started,
+                 DialEnded=self._dial_ended, Ended=self._ended),
+            **on(Agent, Registered=self._registered, LoggedIn=self._logged_in,
+                 LoggedOut=self._logged_out, Paused=self._paused, Unpaused=self._unpaused),
+            **on(Wrapup, DispositionSet=self._disposition),
+            **on(Complaint, Opened=self._complaint_opened,
+                 AgentLinked=self._complaint_agent_linked),
+        }
 
     def _count(self, day: str, ext: str) -> Counter[str]:
         return self.counts.setdefault(day, {}).setdefault(ext, Counter())
@@ -141,14 +143,14 @@ class KpiFold:
         at = getattr(event, "at", None)
         if at is not None and (self.last_at is None or at > self.last_at):
             self.last_at = at
-        handler = getattr(self, "_" + type(event).__qualname__.replace(".", "_"), None)
+        handler = self.handlers.get(type(event))
         if handler is not None:
             handler(event)
 
-    def _Call_Queued(self, e: Any) -> None:
+    def _queued(self, e: Any) -> None:
         self._joined[(str(e.originator_id), e.queue)] = e.at
 
-    def _Call_Answered(self, e: Any) -> None:
+    def _call_answered(self, e: Any) -> None:
         key = (str(e.originator_id), e.queue)
         ext = extension_of(e.agent)
         day = self.day_of(self._joined.pop(key, e.at))
@@ -156,12 +158,12 @@ class KpiFold:
         self._count(day, ext)["answered_inbound"] += 1
         self._answered[key] = (ext, day, e.at)
 
-    def _Call_Completed(self, e: Any) -> None:
+    def _completed(self, e: Any) -> None:
         found = self._answered.pop((str(e.originator_id), e.queue), None)
         if found is not None:
             self._count(found[1], found[0])["talk_inbound_s"] += e.talk_s
 
-    def _Call_ClosedByResync(self, e: Any, talk_known: bool = True) -> None:
+    def _closed_by_resync(self, e: Any, talk_known: bool = True) -> None:
         call = str(e.originator_id)
         for key in [k for k in self._answered if k[0] == call]:
             ext, day, answered_at = self._answered.pop(key)
@@ -170,26 +172,26 @@ class KpiFold:
                     e.last_call_end or e.at) - math.floor(answered_at)
         self._forget(call)
 
-    def _Call_LostByRestart(self, e: Any) -> None:
-        self._Call_ClosedByResync(e, talk_known=False)
+    def _lost_by_restart(self, e: Any) -> None:
+        self._closed_by_resync(e, talk_known=False)
 
     def _forget(self, call: str) -> None:
         self._dials.pop(call, None)
         for key in [k for k in self._joined if k[0] == call]:
             del self._joined[key]
 
-    def _Call_DialStarted(self, e: Any) -> None:
+    def _dial_started(self, e: Any) -> None:
         day = self.day_of(e.at)
         self._count(day, e.by)["dials"] += 1
         self._dials[str(e.originator_id)] = [e.by, day, None]
 
-    def _Call_DialEnded(self, e: Any) -> None:
+    def _dial_ended(self, e: Any) -> None:
         dial = self._dials.get(str(e.originator_id))
         if dial is not None and e.status == "ANSWER":
             dial[2] = e.at
             self._count(dial[1], dial[0])["connects"] += 1
 
-    def _Call_Ended(self, e: Any) -> None:
+    def _ended(self, e: Any) -> None:
         call = str(e.originator_id)
         dial = self._dials.get(call)
         if dial is not None and dial[2] is not None:
@@ -197,22 +199,22 @@ class KpiFold:
                 math.floor(e.at) - math.floor(dial[2]))
         self._forget(call)
 
-    def _Agent_Registered(self, e: Any) -> None:
+    def _registered(self, e: Any) -> None:
         ext = extension_of(e.interface)
         self.names[ext] = e.name
         self.ids[str(e.originator_id)] = ext
 
-    def _Agent_LoggedIn(self, e: Any) -> None:
+    def _logged_in(self, e: Any) -> None:
         if e.paused:
             self._pause(self._ext(e), e.queue, e.at, e.reason)
 
-    def _Agent_LoggedOut(self, e: Any) -> None:
+    def _logged_out(self, e: Any) -> None:
         self._unpause(self._ext(e), e.queue, e.at)
 
-    def _Agent_Paused(self, e: Any) -> None:
+    def _paused(self, e: Any) -> None:
         self._pause(self._ext(e), e.queue, e.at, e.reason)
 
-    def _Agent_Unpaused(self, e: Any) -> None:
+    def _unpaused(self, e: Any) -> None:
         self._unpause(self._ext(e), e.queue, e.at)
 
     def _ext(self, e: Any) -> str:
@@ -229,13 +231,13 @@ class KpiFold:
         if pause is not None:
             pause[1] = at
 
-    def _Wrapup_DispositionSet(self, e: Any) -> None:
+    def _disposition(self, e: Any) -> None:
         self.wrapups[e.call_id] = (self.day_of(e.call_started_at), e.agent, e.code)
 
-    def _Complaint_Opened(self, e: Any) -> None:
+    def _complaint_opened(self, e: Any) -> None:
         self.complaints[str(e.originator_id)] = (self.day_of(e.at), set())
 
-    def _Complaint_AgentLinked(self, e: Any) -> None:
+    def _complaint_agent_linked(self, e: Any) -> None:
         if found := self.complaints.get(str(e.originator_id)):
             found[1].add(extension_of(e.agent))
 
@@ -248,7 +250,7 @@ class KpiFold:
             hi = min(math.floor(stop) if stop is not None else hi_s, hi_s)
             if hi > lo:
                 by_reason[reason].append((lo, hi))
-        return {reason: _union_s(spans) for reason, spans in sorted(by_reason.items())}
+        return {reason: covered(spans) for reason, spans in sorted(by_reason.items())}
 
     def report(self, day: str, now: float, policy: KpiPolicy | None = None) -> dict[str, Any]:
         """Every agent with figures on ``day`` (``YYYY-MM-DD``), as they stand at ``now``."""
