@@ -1,6 +1,12 @@
-// Shared helpers for the Callboard pages: formatting, HTML building, the header
-// (who is logged in, log out), the board WebSocket with reconnect, and a local ticker.
+// Shared helpers for the Callboard pages: formatting, the readable-figure helpers, the
+// board WebSocket with reconnect, and a local ticker. Markup is built with the `html`
+// template of html.js (re-exported here) and the header comes from header.js.
 // Nothing here touches the DOM at import time, so node can import it for tests.
+
+import { mountHeader, loginUrl } from "./header.js";
+import { attrs, html, insertHtmlAfter, join, raw, setHtml } from "./html.js";
+
+export { attrs, html, insertHtmlAfter, join, loginUrl, raw, setHtml };
 
 export const AGENT_STATES = ["available", "ringing", "on-call", "on-hold", "wrap-up",
   "paused", "logged-out"];
@@ -17,13 +23,6 @@ export const CLOSE_FORBIDDEN = 4403;
 export const CLOSE_NO_BOARD = 4404;
 
 // -- formatting ---------------------------------------------------------------------------
-
-const ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-
-/** Escape text for use inside HTML text or a double-quoted attribute. */
-export function esc(value) {
-  return String(value ?? "").replace(/[&<>"']/g, (c) => ESCAPES[c]);
-}
 
 const isNum = (v) => typeof v === "number" && Number.isFinite(v);
 const pad2 = (n) => String(n).padStart(2, "0");
@@ -55,24 +54,29 @@ export function fmtInt(value) {
 /**
  * A readable figure: `<tag data-field=name data-value=raw ...>text</tag>`.
  * `data-value` holds the raw number ("" for null); `tick` makes the local ticker
- * advance the shown duration from `value` (see startTicker).
+ * advance the shown duration from `value` (see startTicker). `text` may be an html
+ * fragment; `attrs` is a map of extra attributes (escaped, see html.js attrs()).
  */
 export function field(name, value, text, { tag = "span", cls = "", title = "", tick = false,
-  attrs = "" } = {}) {
-  const raw = value === null || value === undefined ? "" : value;
-  const tickAttr = tick && isNum(value) ? ` data-tick="${esc(value)}"` : "";
-  const titleAttr = title ? ` title="${esc(title)}"` : "";
-  const clsAttr = cls ? ` class="${esc(cls)}"` : "";
-  return `<${tag}${clsAttr} data-field="${esc(name)}" data-value="${esc(raw)}"` +
-    `${tickAttr}${titleAttr}${attrs ? " " + attrs : ""}>${esc(text)}</${tag}>`;
+  attrs: extra = {} } = {}) {
+  if (!/^[a-z][a-z0-9]*$/.test(tag)) throw new Error(`field: bad tag ${tag}`);
+  const all = attrs({
+    "class": cls || null,
+    "data-field": name,
+    "data-value": value === null || value === undefined ? "" : value,
+    "data-tick": tick && isNum(value) ? value : null,
+    "title": title || null,
+    ...extra,
+  });
+  return html`${raw(`<${tag}`)}${all}>${text}${raw(`</${tag}>`)}`;
 }
 
 /** A coloured agent-state badge with the state in `data-state`. */
 export function stateBadge(state, reason = "") {
   const label = STATE_LABELS[state] ?? state ?? "?";
-  const why = reason ? ` <span class="reason">${esc(reason)}</span>` : "";
-  return `<span class="badge st-${esc(state)}" data-field="state" data-value="${esc(state)}"` +
-    `>${esc(label)}${why}</span>`;
+  const why = reason ? html` <span class="reason">${reason}</span>` : "";
+  return html`<span class="badge st-${state}" data-field="state" data-value="${state}"
+    >${label}${why}</span>`;
 }
 
 /** Only a same-origin path may be a redirect target after login. */
@@ -82,10 +86,6 @@ export function safeNext(next, fallback = "/wallboard") {
     return fallback;
   }
   return next;
-}
-
-export function loginUrl(loc) {
-  return `/login?next=${encodeURIComponent(loc.pathname + loc.search)}`;
 }
 
 // -- the board socket ---------------------------------------------------------------------
@@ -176,36 +176,9 @@ export function showStatus(state, detail) {
 
 // -- header -------------------------------------------------------------------------------
 
-/** Fill `#me` from GET /api/me and wire `#logout`. */
-export async function initHeader() {
-  const me = document.getElementById("me");
-  const logout = document.getElementById("logout");
-  logout?.addEventListener("click", async () => {
-    logout.disabled = true;
-    try {
-      await fetch("/api/logout", { method: "POST", credentials: "same-origin" });
-    } finally {
-      location.href = "/login";
-    }
-  });
-  for (const link of document.querySelectorAll("nav a")) {
-    if (link.getAttribute("href") === location.pathname) link.classList.add("current");
-  }
-  try {
-    const response = await fetch("/api/me", { credentials: "same-origin" });
-    if (response.status === 401) {
-      location.href = loginUrl(location);
-      return;
-    }
-    if (!response.ok) return;
-    const who = await response.json();
-    if (me) {
-      me.textContent = `${who.name ?? "?"} (${who.role ?? "?"})`;
-      me.dataset.role = who.role ?? "";
-    }
-  } catch (err) {
-    console.warn("callboard: /api/me failed", err);
-  }
+/** Draw the shared header (header.js) and fill it from GET /api/me. */
+export function initHeader({ live = false } = {}) {
+  return mountHeader({ live });
 }
 
 /** "as of HH:MM:SS · position N" into `#as-of` and `#position`. */
@@ -246,8 +219,8 @@ export function startTicker(root) {
 }
 
 /**
- * Common page start: header, ticker, socket. `render(data, message)` returns the HTML of
- * `#board`; `after(data, message)` runs after each render (optional). Returns
+ * Common page start: header, ticker, socket. `render(data, message)` returns the html of
+ * `#board` (an html`…` result: setHtml refuses strings); `after(data, message)` runs after each render (optional). Returns
  * `{ rerender() }` to redraw the last snapshot (e.g. when a page control changes).
  */
 export function startPage(board, render, after = () => {}) {
@@ -256,12 +229,12 @@ export function startPage(board, render, after = () => {}) {
   let last = null;
   const draw = (fresh) => {
     if (!last) return;
-    root.innerHTML = render(last.data, last.message);
+    setHtml(root, render(last.data, last.message));
     if (fresh) ticker.reset(); else ticker.tick(); // a redraw keeps the local clock
     showAsOf(last.data);
     after(last.data, last.message);
   };
-  initHeader();
+  initHeader({ live: true });
   connectBoard(board, (data, message) => {
     last = { data, message };
     draw(true);

@@ -1,8 +1,9 @@
 // The live call list (monitoring board), in the server's order, and the departed calls.
-// renderCalls(data) is pure (returns HTML) so it can be tested under node.
+// renderCalls(data) is pure (returns html) so it can be tested under node.
 
-import { esc, field, fmtClock, fmtDur, fmtInt, requestJson, showBanner, startPage }
-  from "./app.js";
+import {
+  attrs, field, fmtClock, fmtDur, fmtInt, html, requestJson, showBanner, startPage,
+} from "./app.js";
 
 export const ACTIONS = ["listen", "whisper", "barge"];
 export const ACTIONS_DISABLED_TITLE = "no agent on this call yet";
@@ -19,64 +20,59 @@ export function extensionOf(iface) {
 }
 
 function flags(attention) {
-  return (attention ?? []).map((f) =>
-    `<span class="badge att att-${esc(f)}" data-flag="${esc(f)}">${esc(f.replace("-", " "))}</span>`)
-    .join(" ");
+  return (attention ?? []).map((f) => html`<span class="badge att att-${f}" data-flag="${f}"
+    >${f.replace("-", " ")}</span> `);
 }
 
 function agentCell(call) {
   if (call.agent_name || call.agent_extension || call.agent) {
     const ext = call.agent_extension ?? extensionOf(call.agent);
-    return field("agent", call.agent_name || ext, call.agent_name || ext) +
-      (call.agent_name && ext ? ` <span class="ext">${esc(ext)}</span>` : "");
+    return html`${field("agent", call.agent_name || ext, call.agent_name || ext)}${
+      call.agent_name && ext ? html` <span class="ext">${ext}</span>` : ""}`;
   }
   if (call.ringing?.length) {
     const exts = call.ringing.map(extensionOf).join(", ");
-    return `<span data-field="agent" data-value="" class="muted">ringing ${esc(exts)}</span>`;
+    return html`<span data-field="agent" data-value="" class="muted">ringing ${exts}</span>`;
   }
-  return `<span data-field="agent" data-value="">–</span>`;
+  return html`<span data-field="agent" data-value="">–</span>`;
 }
 
 function timeCell(call) {
   if (call.waiting_s !== null && call.waiting_s !== undefined) {
-    return `<span class="label">wait</span> ` +
-      field("waiting", call.waiting_s, fmtDur(call.waiting_s), { tick: true });
+    return html`<span class="label">wait</span> ${
+      field("waiting", call.waiting_s, fmtDur(call.waiting_s), { tick: true })}`;
   }
   if (call.talk_s !== null && call.talk_s !== undefined) {
-    return `<span class="label">talk</span> ` +
-      field("talk", call.talk_s, fmtDur(call.talk_s), { tick: true });
+    return html`<span class="label">talk</span> ${
+      field("talk", call.talk_s, fmtDur(call.talk_s), { tick: true })}`;
   }
-  return `<span class="muted" title="started ${esc(fmtClock(call.started_at))}">–</span>`;
+  return html`<span class="muted" title="started ${fmtClock(call.started_at)}">–</span>`;
 }
 
 function holdCell(call) {
   const total = call.hold_total_s ?? null;
   const now = call.on_hold && call.hold_s !== null && call.hold_s !== undefined
-    ? `<span class="label">on hold</span> ${field("hold", call.hold_s, fmtDur(call.hold_s),
+    ? html`<span class="label">on hold</span> ${field("hold", call.hold_s, fmtDur(call.hold_s),
       { tick: true })} ` : "";
-  const sum = total ? `<small>total ${field("hold_total", total, fmtDur(total))}</small>`
-    : `<span data-field="hold_total" data-value="${esc(total ?? "")}">${now ? "" : "–"}</span>`;
-  return now + sum;
+  const sum = total ? html`<small>total ${field("hold_total", total, fmtDur(total))}</small>`
+    : html`<span data-field="hold_total" data-value="${total ?? ""}">${now ? "" : "–"}</span>`;
+  return html`${now}${sum}`;
 }
 
 function supervisorsCell(supervisors) {
-  if (!supervisors?.length) return `<span data-field="supervisors" data-value="0">–</span>`;
-  const items = supervisors.map((s) =>
-    `<span class="chip sup sup-${esc(s.mode)}" data-extension="${esc(s.extension)}"` +
-    ` data-mode="${esc(s.mode)}" title="since ${esc(fmtClock(s.since))}">` +
-    `${esc(s.extension)} ${esc(s.mode)}</span>`);
-  return `<span data-field="supervisors" data-value="${supervisors.length}">` +
-    `${items.join(" ")}</span>`;
+  if (!supervisors?.length) return html`<span data-field="supervisors" data-value="0">–</span>`;
+  const items = supervisors.map((s, i) => html`${i ? " " : ""}<span
+    class="chip sup sup-${s.mode}" data-extension="${s.extension}" data-mode="${s.mode}"
+    title="since ${fmtClock(s.since)}">${s.extension} ${s.mode}</span>`);
+  return html`<span data-field="supervisors" data-value="${supervisors.length}">${items}</span>`;
 }
 
 function actions(call) {
   const live = LIVE_STATES.has(call.state);
-  return ACTIONS.map((a) =>
-    `<button type="button" class="action" data-action="${a}" data-call-id="${esc(call.call_id)}"` +
-    (live ? ` title="${a} on this call from your phone"`
-      : ` disabled title="${esc(ACTIONS_DISABLED_TITLE)}"`) +
-    `>${a[0].toUpperCase()}${a.slice(1)}</button>`)
-    .join("");
+  return ACTIONS.map((a) => html`<button type="button" class="action" data-action="${a}"
+    data-call-id="${call.call_id}"${attrs(live ? { title: `${a} on this call from your phone` }
+      : { disabled: true, title: ACTIONS_DISABLED_TITLE })}
+    >${a[0].toUpperCase()}${a.slice(1)}</button>`);
 }
 
 /** POST /api/pbx/calls/{call}/{mode}: ChanSpy for the supervisor's phone (the extension
@@ -105,13 +101,13 @@ function onAction(event) {
 
 export function renderCallRow(call) {
   const recordings = call.recordings ?? [];
-  return `<tr data-call="${esc(call.call_id)}" data-state="${esc(call.state)}"` +
-    ` data-attention="${esc((call.attention ?? []).join(" "))}">
+  const who = call.customer_name ? html` <span class="muted">${call.customer_name}</span>` : "";
+  return html`<tr data-call="${call.call_id}" data-state="${call.state}"
+  data-attention="${(call.attention ?? []).join(" ")}">
   <td class="flags">${flags(call.attention)}</td>
   <td>${field("direction", call.direction, call.direction ?? "–")}</td>
   <td>${field("queue", call.queue ?? "", call.queue ?? "–")}</td>
-  <td>${field("number", call.number ?? "", call.number || "–", { cls: "number" })}` +
-    `${call.customer_name ? ` <span class="muted">${esc(call.customer_name)}</span>` : ""}</td>
+  <td>${field("number", call.number ?? "", call.number || "–", { cls: "number" })}${who}</td>
   <td>${agentCell(call)}</td>
   <td>${field("state", call.state, call.state ?? "–", { cls: `badge cs-${call.state}` })}</td>
   <td class="num">${timeCell(call)}</td>
@@ -124,20 +120,19 @@ export function renderCallRow(call) {
 }
 
 export function renderDeparted(departed) {
-  const rows = (departed ?? []).map((d) => `<tr data-departed="${esc(d.call_id)}"` +
-    ` data-reason="${esc(d.reason)}">
+  const rows = (departed ?? []).map((d) => html`<tr data-departed="${d.call_id}"
+  data-reason="${d.reason}">
   <td>${field("at", d.at ?? null, fmtClock(d.at))}</td>
   <td>${field("number", d.number ?? "", d.number || "–", { cls: "number" })}</td>
   <td>${field("queue", d.queue ?? "", d.queue ?? "–")}</td>
   <td>${field("reason", d.reason ?? "", REASONS[d.reason] ?? d.reason ?? "–")}</td>
-  <td class="muted">${esc(d.linkedid ?? "")}</td>
+  <td class="muted">${d.linkedid ?? ""}</td>
 </tr>`);
-  return `<section class="departed" id="departed">
+  return html`<section class="departed" id="departed">
   <h2>Departed <small>calls that left the floor without a seen end</small></h2>
   <table class="board">
     <thead><tr><th>At</th><th>Customer</th><th>Queue</th><th>Reason</th><th>Linkedid</th></tr></thead>
-    <tbody>${rows.join("\n") ||
-      `<tr class="empty"><td colspan="5">none</td></tr>`}</tbody>
+    <tbody>${rows.length ? rows : html`<tr class="empty"><td colspan="5">none</td></tr>`}</tbody>
   </table>
 </section>`;
 }
@@ -146,18 +141,18 @@ export function renderCalls(data) {
   const calls = data?.calls ?? [];
   const t = data?.thresholds ?? {};
   const waiting = calls.filter((c) => c.attention?.includes("waiting")).length;
-  return `<p class="summary">
-  ${field("call_count", calls.length, String(calls.length), { attrs: 'id="call-count"' })} live calls,
-  ${field("waiting_count", waiting, String(waiting))} waiting ·
-  long talk over ${esc(fmtDur(t.long_talk_s ?? null))}, long hold over ${esc(fmtDur(t.long_hold_s ?? null))}
+  return html`<p class="summary">
+  ${field("call_count", calls.length, String(calls.length), { attrs: { id: "call-count" } })
+  } live calls, ${field("waiting_count", waiting, String(waiting))} waiting ·
+  long talk over ${fmtDur(t.long_talk_s ?? null)}, long hold over ${fmtDur(t.long_hold_s ?? null)}
 </p>
 <table class="board calls-table" id="calls">
   <thead><tr>
     <th>Attention</th><th>Direction</th><th>Queue</th><th>Customer</th><th>Agent</th>
     <th>State</th><th>Wait / talk</th><th>Hold</th><th>Rec.</th><th>Supervisors</th><th>Actions</th>
   </tr></thead>
-  <tbody>${calls.map(renderCallRow).join("\n") ||
-    `<tr class="empty"><td colspan="11">no live calls</td></tr>`}</tbody>
+  <tbody>${calls.length ? calls.map(renderCallRow)
+    : html`<tr class="empty"><td colspan="11">no live calls</td></tr>`}</tbody>
 </table>
 ${renderDeparted(data?.departed)}`;
 }

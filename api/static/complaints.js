@@ -2,11 +2,11 @@
 // complaints (GET /api/complaints), and one ticket's state and merged timeline
 // (GET /api/complaints/{reference}/timeline): the complaint's own events, its calls'
 // events with their recordings, and the agents' state at the time, in time order.
-// renderList, renderFacts, renderTimeline and describeEntry are pure (they return HTML or
-// text) so node can test them.
+// renderList, renderFacts, renderTimeline (html) and describeEntry (text) are pure so node
+// can test them.
 
 import {
-  esc, field, fmtClock, fmtDateTime, initHeader, requestJson, showBanner,
+  attrs, field, fmtClock, fmtDateTime, html, initHeader, requestJson, setHtml, showBanner,
 } from "./app.js";
 
 export const LIST_WAIT_MS = 5000; // how long to wait for a new ticket to reach the list
@@ -37,84 +37,84 @@ export function describeEntry(entry) {
   return parts.join(" · ");
 }
 
+function renderListRow(c, selected) {
+  const calls = c.calls ?? [];
+  return html`<tr data-complaint="${c.reference}" data-status="${c.status}"
+    data-severity="${c.severity}"${attrs({ class: c.reference === selected ? "selected" : null })}>
+    <td>${field("reference", c.reference, c.reference)}</td>
+    <td>${field("opened_at", c.opened_at, fmtDateTime(c.opened_at))}</td>
+    <td>${field("customer_name", c.customer_name ?? "", c.customer_name || "–")}</td>
+    <td>${field("category", c.category ?? "", c.category ?? "–")}</td>
+    <td>${field("severity", c.severity, c.severity, { cls: `badge sev-${c.severity}` })}</td>
+    <td>${field("status", c.status, c.status, { cls: `badge status-${c.status}` })}</td>
+    <td class="num">${field("calls", calls.length, String(calls.length),
+      { title: calls.join("\n") })}</td>
+    <td><button type="button" data-action="open-ticket" data-reference="${c.reference}"
+    >Open</button></td></tr>`;
+}
+
 export function renderList(view, selected = "") {
   const rows = view?.complaints ?? [];
   if (!rows.length) {
-    return `<p class="muted" data-field="list_empty">No complaints yet.</p>`;
+    return html`<p class="muted" data-field="list_empty">No complaints yet.</p>`;
   }
-  const head = "<tr><th>Reference</th><th>Opened</th><th>Customer</th><th>Category</th>" +
-    "<th>Severity</th><th>Status</th><th>Calls</th><th></th></tr>";
-  const body = rows.map((c) => {
-    const sel = c.reference === selected ? ' class="selected"' : "";
-    return `<tr data-complaint="${esc(c.reference)}" data-status="${esc(c.status)}"` +
-      ` data-severity="${esc(c.severity)}"${sel}>` +
-      `<td>${field("reference", c.reference, c.reference)}</td>` +
-      `<td>${field("opened_at", c.opened_at, fmtDateTime(c.opened_at))}</td>` +
-      `<td>${field("customer_name", c.customer_name ?? "", c.customer_name || "–")}</td>` +
-      `<td>${field("category", c.category ?? "", c.category ?? "–")}</td>` +
-      `<td>${field("severity", c.severity, c.severity, { cls: `badge sev-${c.severity}` })}</td>` +
-      `<td>${field("status", c.status, c.status, { cls: `badge status-${c.status}` })}</td>` +
-      `<td class="num">${field("calls", (c.calls ?? []).length, String((c.calls ?? []).length),
-        { title: (c.calls ?? []).join("\n") })}</td>` +
-      `<td><button type="button" data-action="open-ticket" data-reference="` +
-      `${esc(c.reference)}">Open</button></td></tr>`;
-  }).join("");
-  return `<table class="board" id="complaints"><thead>${head}</thead><tbody>${body}</tbody>` +
-    `</table>`;
+  return html`<table class="board" id="complaints"><thead><tr><th>Reference</th>
+    <th>Opened</th><th>Customer</th><th>Category</th><th>Severity</th><th>Status</th>
+    <th>Calls</th><th></th></tr></thead><tbody>${
+    rows.map((c) => renderListRow(c, selected))}</tbody></table>`;
 }
 
 function fact(label, name, value, text) {
-  return `<dt>${esc(label)}</dt><dd>${field(name, value ?? "", text)}</dd>`;
+  return html`<dt>${label}</dt><dd>${field(name, value ?? "", text)}</dd>`;
 }
 
 /** The ticket's state: a `dl` of fields, each `[data-field][data-value]`. */
 export function renderFacts(c) {
-  const deadlines = Object.entries(c?.deadlines ?? {}).map(([kind, due]) =>
-    `<span class="chip" data-deadline="${esc(kind)}" data-value="${esc(due)}"` +
-    ` data-breached="${(c.breached ?? []).includes(kind)}"` +
-    ` data-met="${esc(c.met?.[kind] ?? "")}">${esc(kind)} ${esc(fmtDateTime(due))}</span>`)
-    .join(" ");
-  const calls = (c?.calls ?? []).map((id) =>
-    `<span class="chip" data-linked-call="${esc(id)}">${esc(id)}</span>`).join(" ");
-  return `<dl class="facts">` +
-    fact("Status", "status", c?.status, c?.status ?? "–") +
+  const deadlines = Object.entries(c?.deadlines ?? {}).map(([kind, due]) => html`<span
+    class="chip" data-deadline="${kind}" data-value="${due}"
+    data-breached="${(c.breached ?? []).includes(kind)}" data-met="${c.met?.[kind] ?? ""}"
+    >${kind} ${fmtDateTime(due)}</span> `);
+  const calls = (c?.calls ?? []).map((id) => html`<span class="chip"
+    data-linked-call="${id}">${id}</span> `);
+  const agents = c?.agents ?? [];
+  return html`<dl class="facts">${[
+    fact("Status", "status", c?.status, c?.status ?? "–"),
     fact("Severity", "severity", c?.severity,
-      (c?.severity ?? "–") + (c?.major_reason ? ` (${c.major_reason})` : "")) +
-    fact("Category", "category", c?.category, c?.category ?? "–") +
-    fact("Channel", "channel", c?.channel, c?.channel ?? "–") +
-    fact("Customer", "customer_name", c?.customer_name, c?.customer_name || "–") +
-    fact("Number", "customer_number", c?.customer_number, c?.customer_number || "–") +
-    fact("Contact", "customer_contact", c?.customer_contact, c?.customer_contact || "–") +
+      (c?.severity ?? "–") + (c?.major_reason ? ` (${c.major_reason})` : "")),
+    fact("Category", "category", c?.category, c?.category ?? "–"),
+    fact("Channel", "channel", c?.channel, c?.channel ?? "–"),
+    fact("Customer", "customer_name", c?.customer_name, c?.customer_name || "–"),
+    fact("Number", "customer_number", c?.customer_number, c?.customer_number || "–"),
+    fact("Contact", "customer_contact", c?.customer_contact, c?.customer_contact || "–"),
     fact("Opened", "opened_at", c?.opened_at,
-      `${fmtDateTime(c?.opened_at)} by ${c?.opened_by ?? "?"}`) +
-    fact("Handler", "handler", c?.handler, c?.handler || "–") +
-    fact("Escalated", "escalated", c?.escalated, c?.escalated ? "yes" : "no") +
-    `<dt>Matter</dt><dd data-field="matter">${esc(c?.matter ?? "")}</dd>` +
-    `<dt>Calls</dt><dd data-field="calls" data-value="${(c?.calls ?? []).length}">` +
-    `${calls || "–"}</dd>` +
-    `<dt>Agents</dt><dd data-field="agents" data-value="${esc((c?.agents ?? []).join(" "))}">` +
-    `${esc((c?.agents ?? []).join(", ") || "–")}</dd>` +
-    `<dt>Deadlines</dt><dd data-field="deadlines">${deadlines || "–"}</dd>` +
-    `</dl>`;
+      `${fmtDateTime(c?.opened_at)} by ${c?.opened_by ?? "?"}`),
+    fact("Handler", "handler", c?.handler, c?.handler || "–"),
+    fact("Escalated", "escalated", c?.escalated, c?.escalated ? "yes" : "no"),
+  ]}<dt>Matter</dt><dd data-field="matter">${c?.matter ?? ""}</dd>
+    <dt>Calls</dt><dd data-field="calls" data-value="${calls.length}">${
+    calls.length ? calls : "–"}</dd>
+    <dt>Agents</dt><dd data-field="agents" data-value="${agents.join(" ")}">${
+    agents.join(", ") || "–"}</dd>
+    <dt>Deadlines</dt><dd data-field="deadlines">${deadlines.length ? deadlines : "–"}</dd>
+    </dl>`;
+}
+
+function renderEntry(e, i) {
+  const callId = e.call_id ?? "";
+  const kind = e.source ?? "";
+  const call = callId && kind !== "complaint"
+    ? html` <small title="${callId}">call ${e.linkedid || callId.slice(0, 8)}</small>` : "";
+  return html`<li data-kind="${kind}" data-type="${e.type}" data-at="${e.at ?? ""}"
+    data-index="${i}" data-call-id="${callId}"${attrs({ "data-recording": e.recording || null })}
+    ><span class="at" title="${fmtDateTime(e.at)}">${fmtClock(e.at)}</span
+    ><span><span class="badge src src-${kind}">${kind}</span></span
+    ><span class="type">${e.type}</span><span class="what">${describeEntry(e)}${call}</span></li>`;
 }
 
 /** One `li[data-kind][data-type]` per entry, in the server's (time) order. */
 export function renderTimeline(entries) {
-  if (!entries?.length) return `<li class="muted" data-empty="true">no entries</li>`;
-  return entries.map((e, i) => {
-    const callId = e.call_id ?? "";
-    const kind = e.source ?? "";
-    return `<li data-kind="${esc(kind)}" data-type="${esc(e.type)}" data-at="${esc(e.at ?? "")}"` +
-      ` data-index="${i}" data-call-id="${esc(callId)}"` +
-      (e.recording ? ` data-recording="${esc(e.recording)}"` : "") + `>` +
-      `<span class="at" title="${esc(fmtDateTime(e.at))}">${esc(fmtClock(e.at))}</span>` +
-      `<span><span class="badge src src-${esc(kind)}">${esc(kind)}</span></span>` +
-      `<span class="type">${esc(e.type)}</span>` +
-      `<span class="what">${esc(describeEntry(e))}` +
-      (callId && kind !== "complaint" ? ` <small title="${esc(callId)}">call ` +
-        `${esc(e.linkedid || callId.slice(0, 8))}</small>` : "") +
-      `</span></li>`;
-  }).join("");
+  if (!entries?.length) return html`<li class="muted" data-empty="true">no entries</li>`;
+  return html`${entries.map(renderEntry)}`;
 }
 
 /** The body of POST /api/complaints from the form's values. */
@@ -140,7 +140,7 @@ const state = { selected: "", view: null };
 async function loadList() {
   const view = await requestJson("GET", "/api/complaints");
   state.view = view;
-  document.getElementById("list").innerHTML = renderList(view, state.selected);
+  setHtml(document.getElementById("list"), renderList(view, state.selected));
   const count = document.getElementById("complaint-count");
   count.textContent = String(view.complaints.length);
   count.dataset.value = String(view.complaints.length);
@@ -173,8 +173,8 @@ async function showTicket(reference) {
     panel.dataset.status = c.status;
     document.getElementById("ticket-title").textContent =
       `${c.reference} · ${c.customer_name} · ${c.category}`;
-    document.getElementById("ticket-facts").innerHTML = renderFacts(c);
-    document.getElementById("timeline").innerHTML = renderTimeline(data.entries);
+    setHtml(document.getElementById("ticket-facts"), renderFacts(c));
+    setHtml(document.getElementById("timeline"), renderTimeline(data.entries));
     const count = document.getElementById("entry-count");
     count.textContent = String(data.entries.length);
     count.dataset.value = String(data.entries.length);

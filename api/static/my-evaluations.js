@@ -1,52 +1,56 @@
 // The agent's page: my evaluation results (submitted and later), with the buttons to
 // acknowledge a result or dispute it while the dispute window is open.
-// renderMine(rows) is pure (returns HTML).
+// renderMine(rows) and renderDisputeForm(id) are pure (they return html) so node can test
+// them.
 
-import { esc, field, fmtDateTime, initHeader, requestJson, showBanner } from "./app.js";
+import {
+  field, fmtDateTime, initHeader, insertHtmlAfter, join, html, requestJson, setHtml, showBanner,
+} from "./app.js";
 
 function versions(scorings) {
   if (!scorings?.length || scorings.length < 2) return "";
-  return `<div class="versions" data-field="versions" data-value="${scorings.length}">` +
-    scorings.map((s) => `v${esc(s.version)} ${esc(s.kind)} ${esc(s.score)}`).join(" → ") +
-    "</div>";
+  return html`<div class="versions" data-field="versions" data-value="${scorings.length}">${
+    join(scorings.map((s) => `v${s.version} ${s.kind} ${s.score}`), " → ")}</div>`;
 }
 
 function actions(row) {
   if (row.status !== "submitted" || row.final) return "";
-  return `<button type="button" data-action="acknowledge" data-evaluation-id="${esc(row.id)}"` +
-    `>Acknowledge</button><button type="button" data-action="dispute" ` +
-    `data-evaluation-id="${esc(row.id)}">Dispute</button>`;
+  return html`<button type="button" data-action="acknowledge" data-evaluation-id="${row.id}"
+    >Acknowledge</button><button type="button" data-action="dispute"
+    data-evaluation-id="${row.id}">Dispute</button>`;
+}
+
+function renderRow(r) {
+  const call = r.call ?? {};
+  const fatal = (r.fatal ?? []).join(", ");
+  return html`<tr data-evaluation="${r.id}" data-status="${r.status}"
+    data-final="${r.final ? "true" : "false"}">
+    <td>${field("started_at", call.started_at, fmtDateTime(call.started_at))}</td>
+    <td>${field("queue", call.queue ?? "", call.queue ?? call.direction ?? "–")}</td>
+    <td>${field("form", r.form, `${r.form} v${r.form_version}`)}</td>
+    <td>${field("analyst", r.analyst, r.analyst)}</td>
+    <td>${field("score", r.score, r.score ?? "–")}${versions(r.scorings)}</td>
+    <td>${field("fatal", fatal, fatal || "–")}</td>
+    <td>${field("status", r.status, r.status)}</td>
+    <td>${field("dispute_deadline", r.dispute_deadline, fmtDateTime(r.dispute_deadline))}</td>
+    <td>${r.note ?? ""}</td><td class="actions">${actions(r)}</td></tr>`;
 }
 
 export function renderMine(rows) {
-  if (!rows?.length) return `<p class="muted" data-field="none">No results yet.</p>`;
-  const head = "<tr><th>Call</th><th>Queue</th><th>Form</th><th>Analyst</th><th>Score</th>" +
-    "<th>Fatal</th><th>Status</th><th>Dispute until</th><th>Note</th><th></th></tr>";
-  const body = rows.map((r) => {
-    const call = r.call ?? {};
-    const fatal = (r.fatal ?? []).join(", ");
-    return `<tr data-evaluation="${esc(r.id)}" data-status="${esc(r.status)}" ` +
-      `data-final="${r.final ? "true" : "false"}">` +
-      `<td>${field("started_at", call.started_at, fmtDateTime(call.started_at))}</td>` +
-      `<td>${field("queue", call.queue ?? "", call.queue ?? call.direction ?? "–")}</td>` +
-      `<td>${field("form", r.form, `${r.form} v${r.form_version}`)}</td>` +
-      `<td>${field("analyst", r.analyst, r.analyst)}</td>` +
-      `<td>${field("score", r.score, r.score ?? "–")}${versions(r.scorings)}</td>` +
-      `<td>${field("fatal", fatal, fatal || "–")}</td>` +
-      `<td>${field("status", r.status, r.status)}</td>` +
-      `<td>${field("dispute_deadline", r.dispute_deadline, fmtDateTime(r.dispute_deadline))}` +
-      `</td><td>${esc(r.note ?? "")}</td><td class="actions">${actions(r)}</td></tr>`;
-  }).join("");
-  return `<table class="board"><thead>${head}</thead><tbody>${body}</tbody></table>`;
+  if (!rows?.length) return html`<p class="muted" data-field="none">No results yet.</p>`;
+  return html`<table class="board"><thead><tr><th>Call</th><th>Queue</th><th>Form</th>
+    <th>Analyst</th><th>Score</th><th>Fatal</th><th>Status</th><th>Dispute until</th>
+    <th>Note</th><th></th></tr></thead><tbody>${rows.map(renderRow)}</tbody></table>`;
 }
 
-function disputeForm(id) {
-  return `<tr class="dispute-form" data-dispute-for="${esc(id)}"><td colspan="10">` +
-    `<label>Why do you dispute this result?<textarea name="reason" rows="3" ` +
-    `maxlength="4000"></textarea></label>` +
-    `<button type="button" data-action="send-dispute" data-evaluation-id="${esc(id)}">` +
-    `Send dispute</button> <button type="button" data-action="cancel">Cancel</button>` +
-    "</td></tr>";
+/** The row under a result where the agent says why they dispute it. */
+export function renderDisputeForm(id) {
+  return html`<tr class="dispute-form" data-dispute-for="${id}"><td colspan="10">
+    <label>Why do you dispute this result?<textarea name="reason" rows="3"
+    maxlength="4000"></textarea></label>
+    <button type="button" data-action="send-dispute" data-evaluation-id="${id}"
+    >Send dispute</button> <button type="button" data-action="cancel">Cancel</button>
+    </td></tr>`;
 }
 
 function main() {
@@ -55,7 +59,7 @@ function main() {
 
   async function load() {
     try {
-      root.innerHTML = renderMine((await requestJson("GET", base)).evaluations);
+      setHtml(root, renderMine((await requestJson("GET", base)).evaluations));
     } catch (err) {
       showBanner(err.message);
     }
@@ -68,7 +72,7 @@ function main() {
     const action = button.dataset.action;
     if (action === "dispute") {
       root.querySelector("tr.dispute-form")?.remove();
-      button.closest("tr").insertAdjacentHTML("afterend", disputeForm(id));
+      insertHtmlAfter(button.closest("tr"), renderDisputeForm(id));
       root.querySelector("tr.dispute-form textarea").focus();
       return;
     }

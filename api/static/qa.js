@@ -1,10 +1,11 @@
 // The QA analyst's page: my work queue (evaluations assigned to me, not yet submitted)
 // and the scoring form of one call, with its recording playing in the page from
 // /api/recordings/{name}/audio (served with HTTP Range, so the browser can seek).
-// renderQueue, renderQuestions and renderResult are pure (they return HTML).
+// renderQueue, renderQuestions, renderResult, renderFacts and renderRecordings are pure
+// (they return html) so node can test them.
 
 import {
-  esc, field, fmtDateTime, fmtDur, initHeader, requestJson, showBanner,
+  attrs, field, fmtDateTime, fmtDur, html, initHeader, requestJson, setHtml, showBanner,
 } from "./app.js";
 
 export const NA = "n/a";
@@ -15,64 +16,70 @@ export function audioUrl(name) {
 
 export function renderQueue(rows) {
   if (!rows?.length) {
-    return `<p class="muted" data-field="queue_empty">Nothing is assigned to you.</p>`;
+    return html`<p class="muted" data-field="queue_empty">Nothing is assigned to you.</p>`;
   }
-  const head = "<tr><th>Call</th><th>Agent</th><th>Queue</th><th>Length</th><th>Form</th>" +
-    "<th>Status</th><th></th></tr>";
   const body = rows.map((r) => {
     const call = r.call ?? {};
-    return `<tr data-evaluation="${esc(r.id)}" data-status="${esc(r.status)}">` +
-      `<td>${field("started_at", call.started_at, fmtDateTime(call.started_at))}</td>` +
-      `<td>${field("agent", r.agent, r.agent_name || r.agent)}</td>` +
-      `<td>${field("queue", call.queue ?? "", call.queue ?? call.direction ?? "–")}</td>` +
-      `<td>${field("duration", call.duration_s, fmtDur(call.duration_s))}</td>` +
-      `<td>${field("form", r.form, `${r.form} v${r.form_version}`)}</td>` +
-      `<td>${field("status", r.status, r.status)}</td>` +
-      `<td><button type="button" data-action="open" data-evaluation-id="${esc(r.id)}">` +
-      `Score</button></td></tr>`;
-  }).join("");
-  return `<table class="board"><thead>${head}</thead><tbody>${body}</tbody></table>`;
+    return html`<tr data-evaluation="${r.id}" data-status="${r.status}">
+      <td>${field("started_at", call.started_at, fmtDateTime(call.started_at))}</td>
+      <td>${field("agent", r.agent, r.agent_name || r.agent)}</td>
+      <td>${field("queue", call.queue ?? "", call.queue ?? call.direction ?? "–")}</td>
+      <td>${field("duration", call.duration_s, fmtDur(call.duration_s))}</td>
+      <td>${field("form", r.form, `${r.form} v${r.form_version}`)}</td>
+      <td>${field("status", r.status, r.status)}</td>
+      <td><button type="button" data-action="open" data-evaluation-id="${r.id}">Score</button>
+      </td></tr>`;
+  });
+  return html`<table class="board"><thead><tr><th>Call</th><th>Agent</th><th>Queue</th>
+    <th>Length</th><th>Form</th><th>Status</th><th></th></tr></thead>
+    <tbody>${body}</tbody></table>`;
 }
 
 function flags(q) {
-  return (q.fatal ? `<span class="badge flag fatal" title="the lowest answer fails the ` +
-    `call (score 0)">fatal</span>` : "") +
-    (q.mandatory ? `<span class="badge flag script" title="a point the agent must always ` +
-      `say">script point</span>` : "");
+  return html`${q.fatal ? html`<span class="badge flag fatal"
+    title="the lowest answer fails the call (score 0)">fatal</span>` : ""}${
+    q.mandatory ? html`<span class="badge flag script"
+    title="a point the agent must always say">script point</span>` : ""}`;
+}
+
+function renderQuestion(q, answers) {
+  const options = [...q.scale, ...(q.na_allowed ? [NA] : [])];
+  const radios = options.map((o) => html`<label><input type="radio" name="q-${q.key}"
+    value="${o}" data-question="${q.key}"${attrs({ checked: answers?.[q.key] === o })}> ${o
+    }</label>`);
+  return html`<fieldset class="question" data-question="${q.key}"><legend>${q.text} <span
+    class="weight">(weight ${q.weight})</span>${flags(q)}</legend>${radios}</fieldset>`;
 }
 
 /** The questions of a form version as radio groups, `answers` checked. */
 export function renderQuestions(definition, answers = {}) {
-  return (definition?.sections ?? []).map((s) =>
-    `<section data-section="${esc(s.key)}"><h3>${esc(s.title)}</h3>` +
-    s.questions.map((q) => {
-      const options = [...q.scale, ...(q.na_allowed ? [NA] : [])];
-      const radios = options.map((o) =>
-        `<label><input type="radio" name="q-${esc(q.key)}" value="${esc(o)}" ` +
-        `data-question="${esc(q.key)}"${answers?.[q.key] === o ? " checked" : ""}> ` +
-        `${esc(o)}</label>`).join("");
-      return `<fieldset class="question" data-question="${esc(q.key)}"><legend>` +
-        `${esc(q.text)} <span class="weight">(weight ${esc(q.weight)})</span>${flags(q)}` +
-        `</legend>${radios}</fieldset>`;
-    }).join("") + "</section>").join("");
+  return html`${(definition?.sections ?? []).map((s) => html`<section
+    data-section="${s.key}"><h3>${s.title}</h3>${
+    s.questions.map((q) => renderQuestion(q, answers))}</section>`)}`;
 }
 
 export function renderResult(evaluation) {
   const fatal = evaluation.fatal?.length
-    ? ` · fatal: ${field("fatal", evaluation.fatal.join(" "), evaluation.fatal.join(", "))}`
+    ? html` · fatal: ${field("fatal", evaluation.fatal.join(" "), evaluation.fatal.join(", "))}`
     : "";
-  return `Submitted. Score ${field("score", evaluation.score, evaluation.score)}` +
-    `${fatal} · ${field("status", evaluation.status, evaluation.status)}`;
+  return html`Submitted. Score ${field("score", evaluation.score, evaluation.score)}${fatal} · ${
+    field("status", evaluation.status, evaluation.status)}`;
 }
 
-function renderFacts(ev) {
+/** The call being scored: agent, direction, queue, number (as sent, maybe masked). */
+export function renderFacts(ev) {
   const call = ev.call ?? {};
-  return `<p>${field("agent", ev.agent, ev.agent_name || ev.agent)} · ` +
-    `${field("direction", call.direction, call.direction)} ` +
-    `${field("queue", call.queue ?? "", call.queue ?? "")} · ` +
-    `${field("number", call.number ?? "", call.number ?? "")} · ` +
-    `${field("duration", call.duration_s, fmtDur(call.duration_s))} · form ` +
-    `${field("form", ev.form, `${ev.form} v${ev.form_version}`)}</p>`;
+  return html`<p>${field("agent", ev.agent, ev.agent_name || ev.agent)} · ${
+    field("direction", call.direction, call.direction)} ${
+    field("queue", call.queue ?? "", call.queue ?? "")} · ${
+    field("number", call.number ?? "", call.number ?? "")} · ${
+    field("duration", call.duration_s, fmtDur(call.duration_s))} · form ${
+    field("form", ev.form, `${ev.form} v${ev.form_version}`)}</p>`;
+}
+
+/** The recording choices of a call. */
+export function renderRecordings(names) {
+  return html`${(names ?? []).map((n) => html`<option value="${n}">${n}</option>`)}`;
 }
 
 function main() {
@@ -92,7 +99,7 @@ function main() {
   async function loadQueue() {
     try {
       const rows = (await requestJson("GET", "/api/qa/work")).evaluations;
-      queue.innerHTML = renderQueue(rows);
+      setHtml(queue, renderQueue(rows));
       count.textContent = `(${rows.length})`;
       count.dataset.value = rows.length;
     } catch (err) {
@@ -120,14 +127,13 @@ function main() {
       panel.dataset.evaluation = ev.id;
       document.getElementById("call-title").textContent =
         `Call of ${fmtDateTime(ev.call?.started_at)}`;
-      document.getElementById("call-facts").innerHTML = renderFacts(ev);
+      setHtml(document.getElementById("call-facts"), renderFacts(ev));
       const names = ev.call?.recordings ?? [];
-      recording.innerHTML = names.map((n) => `<option value="${esc(n)}">${esc(n)}</option>`)
-        .join("");
+      setHtml(recording, renderRecordings(names));
       player.src = names.length ? audioUrl(names[0]) : "";
-      form.innerHTML = renderQuestions(ev.definition, ev.answers);
+      setHtml(form, renderQuestions(ev.definition, ev.answers));
       note.value = "";
-      result.innerHTML = "";
+      result.textContent = "";
       for (const b of buttons) b.disabled = false;
     } catch (err) {
       fail(err);
@@ -159,7 +165,7 @@ function main() {
       current = await requestJson("POST",
         `/api/qa/evaluations/${encodeURIComponent(current.id)}/submit`,
         { answers: answers(), note: note.value });
-      result.innerHTML = renderResult(current);
+      setHtml(result, renderResult(current));
       for (const b of buttons) b.disabled = true;
       showBanner("");
       await loadQueue();

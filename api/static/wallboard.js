@@ -1,8 +1,8 @@
 // The wallboard: one tile per queue and a totals row, for a wall screen.
-// renderWallboard(data, opts) is pure (returns HTML) so it can be tested under node.
+// renderWallboard(data, opts) is pure (returns html) so it can be tested under node.
 
 import {
-  AGENT_STATES, STATE_LABELS, esc, field, fmtDur, fmtInt, fmtPct, startPage,
+  AGENT_STATES, STATE_LABELS, attrs, field, fmtDur, fmtInt, fmtPct, html, setHtml, startPage,
 } from "./app.js";
 
 // Service level colours: >= SL_GREEN green, >= SL_AMBER amber, below red, null grey.
@@ -37,25 +37,25 @@ function variantLabel(variant, shortS) {
   return variant;
 }
 
-function stat(label, html, title = "") {
-  const t = title ? ` title="${esc(title)}"` : "";
-  return `<div class="stat"${t}><span class="label">${esc(label)}</span>${html}</div>`;
+function stat(label, content, title = "") {
+  return html`<div class="stat"${attrs({ title: title || null })}><span class="label">${label
+  }</span>${content}</div>`;
 }
 
 function agentCounts(now) {
   const agents = now?.agents ?? {};
   const reasons = Object.entries(now?.paused_by_reason ?? {})
-    .map(([why, n]) => `${esc(why)} ${esc(n)}`).join(", ");
+    .map(([why, n]) => `${why} ${n}`).join(", ");
   const items = AGENT_STATES.map((state) => {
-    const extra = state === "paused" && reasons ? ` <span class="reason">(${reasons})</span>` : "";
+    const extra = state === "paused" && reasons ? html` <span class="reason">(${reasons})</span>`
+      : "";
     const n = agents[state] ?? 0;
-    return `<li class="count st-${state}${n ? "" : " zero"}">` +
-      field(`agents.${state}`, agents[state] ?? null, fmtInt(agents[state] ?? null)) +
-      ` <span class="label">${esc(STATE_LABELS[state])}</span>${extra}</li>`;
+    return html`<li class="count st-${state}${n ? "" : " zero"}">${
+      field(`agents.${state}`, agents[state] ?? null, fmtInt(agents[state] ?? null))
+    } <span class="label">${STATE_LABELS[state]}</span>${extra}</li>`;
   });
-  return `<ul class="agents">${items.join("")}</ul>` +
-    `<div class="logged-in">${field("logged_in", now?.logged_in ?? null,
-      fmtInt(now?.logged_in ?? null))} logged in</div>`;
+  return html`<ul class="agents">${items}</ul><div class="logged-in">${
+    field("logged_in", now?.logged_in ?? null, fmtInt(now?.logged_in ?? null))} logged in</div>`;
 }
 
 /** One tile: `now` is data.now.queues[q] (or totals), `fig` the period's figures. */
@@ -72,8 +72,8 @@ export function renderTile(name, now, fig, { periodLabel, variant, definitions =
   const longest = now?.longest_wait_s ?? null;
   const otherExits = (f.exit_empty ?? 0) + (f.exit_with_key ?? 0);
   const title = isTotals ? "All queues" : name;
-  return `<section class="tile${isTotals ? " totals" : ""}" data-queue="${esc(name)}">
-  <h2>${esc(title)}</h2>
+  return html`<section class="tile${isTotals ? " totals" : ""}" data-queue="${name}">
+  <h2>${title}</h2>
   <div class="headline">
     <div class="big"><span class="label">waiting now</span>${
       field("waiting_now", waiting, fmtInt(waiting),
@@ -84,20 +84,21 @@ export function renderTile(name, now, fig, { periodLabel, variant, definitions =
     <div class="big sl sl-${level}"><span class="label">service level</span>${
       field("service_level", sl, fmtPct(sl), { cls: "large",
         title: definitions[`service_level.${variant}`] ?? "",
-        attrs: `data-variant="${esc(variant)}" data-level="${level}"` })}
-      <span class="variant" data-field="service_level_variant">${esc(slNote)}</span></div>
+        attrs: { "data-variant": variant, "data-level": level } })}
+      <span class="variant" data-field="service_level_variant">${slNote}</span></div>
   </div>
-  <div class="period-label">${esc(periodLabel)}</div>
+  <div class="period-label">${periodLabel}</div>
   <div class="stats">
     ${stat("offered", field("offered", f.offered ?? null, fmtInt(f.offered ?? null)))}
     ${stat("answered", field("answered", f.answered ?? null, fmtInt(f.answered ?? null)))}
     ${stat("abandoned", field("abandoned", f.abandoned ?? null, fmtInt(f.abandoned ?? null)))}
-    ${stat("timed out", field("timed_out", f.timed_out ?? null, fmtInt(f.timed_out ?? null)) +
-      (otherExits ? ` <small data-field="other_exits" data-value="${otherExits}">+${otherExits} other exits</small>` : ""))}
+    ${stat("timed out", html`${field("timed_out", f.timed_out ?? null,
+      fmtInt(f.timed_out ?? null))}${otherExits ? html` <small data-field="other_exits"
+      data-value="${otherExits}">+${otherExits} other exits</small>` : ""}`)}
     ${stat("ASA", field("asa", f.asa_s ?? null, fmtDur(f.asa_s ?? null)), definitions.asa)}
     ${stat("AHT", field("aht", f.aht_s ?? null, fmtDur(f.aht_s ?? null)), definitions.aht)}
-    ${stat("abandon rate", field("abandon_rate", f.abandon_rate ?? null,
-      fmtPct(f.abandon_rate ?? null)) + ` <small>excl. short ${field("abandon_rate_minus_short",
+    ${stat("abandon rate", html`${field("abandon_rate", f.abandon_rate ?? null,
+      fmtPct(f.abandon_rate ?? null))} <small>excl. short ${field("abandon_rate_minus_short",
       f.abandon_rate_minus_short ?? null, fmtPct(f.abandon_rate_minus_short ?? null))}</small>`,
       definitions.abandon_rate)}
     ${stat("occupancy", field("occupancy", f.occupancy ?? null, fmtPct(f.occupancy ?? null)),
@@ -131,7 +132,7 @@ export function addSample(samples, t, waiting) {
   return list.slice(first); // keeps one sample at/before the cutoff for the left edge
 }
 
-/** Inline SVG step line of `samples` over [until - SPARK_SPAN_S, until]. */
+/** Inline SVG step line of `samples` over [until - SPARK_SPAN_S, until] (html). */
 export function sparkline(samples, until, { width = 600, height = 90 } = {}) {
   const pad = 4;
   const from = until - SPARK_SPAN_S;
@@ -146,13 +147,13 @@ export function sparkline(samples, until, { width = 600, height = 90 } = {}) {
     points.push(`${x(s.t)},${y(s.v)}`, `${x(next)},${y(s.v)}`);
   });
   const current = shown.length ? shown[shown.length - 1].v : null;
-  return `<svg class="spark" viewBox="0 0 ${width} ${height}" preserveAspectRatio="none"
+  return html`<svg class="spark" viewBox="0 0 ${width} ${height}" preserveAspectRatio="none"
   role="img" aria-label="calls waiting over the last hour" data-field="sparkline"
   data-samples="${shown.length}" data-max="${max}">
   <line class="axis" x1="${pad}" y1="${height - pad}" x2="${width - pad}" y2="${height - pad}"/>
   <polyline points="${points.join(" ")}"/>
 </svg>
-<div class="spark-legend"><span>−60 min</span><span>max ${esc(max)} · now ${esc(fmtInt(current))}</span><span>now</span></div>`;
+<div class="spark-legend"><span>−60 min</span><span>max ${max} · now ${fmtInt(current)}</span><span>now</span></div>`;
 }
 
 // -- the board ------------------------------------------------------------------------------
@@ -166,7 +167,7 @@ export function renderWallboard(data, { window = "day", variant = "answered",
   const tiles = queueNames(data).map((q) => renderTile(q, data?.now?.queues?.[q],
     period?.queues?.[q], options));
   const totals = renderTile(TOTALS, data?.now?.totals, period?.totals, options);
-  return `<div class="tiles">${tiles.join("\n")}</div>
+  return html`<div class="tiles">${tiles}</div>
 <div class="totals-row">${totals}
   <section class="trend"><h2>Calls waiting, last hour</h2>${
     sparkline(samples, data?.as_of ?? 0)}</section>
@@ -193,8 +194,8 @@ function syncWindowOptions(select, data, chosen) {
   const keys = ["day", ...Object.keys(data?.windows ?? {})];
   const have = [...select.options].map((o) => o.value);
   if (keys.join() === have.join()) return;
-  select.innerHTML = keys.map((k) => `<option value="${esc(k)}">${
-    esc(k === "day" ? "today" : `last ${k.replace(/m$/, " min")}`)}</option>`).join("");
+  setHtml(select, html`${keys.map((k) => html`<option value="${k}">${
+    k === "day" ? "today" : `last ${k.replace(/m$/, " min")}`}</option>`)}`);
   select.value = keys.includes(chosen) ? chosen : "day";
 }
 
