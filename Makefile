@@ -19,6 +19,7 @@ run: $(STAMP)
 
 ## Lint, type-check, check import directions, then the whole test suite.
 test: $(STAMP) lint
+	node --test tests/js/
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
