@@ -11,12 +11,10 @@ feed; ingestion goes on.
 from __future__ import annotations
 
 import logging
-import math
 import queue
-import re
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 
@@ -28,7 +26,9 @@ from adapters.ami.feed_items import (
     ReceivedFrames,
 )
 from adapters.ami.frames import BANNER_PREFIX, MalformedFrame, Message, parse_frame
-from adapters.ami.translation import KEPT_EVENTS, KEPT_VARIABLES, SnapshotCollector, translate
+from adapters.ami.translation import SnapshotCollector, translate
+from adapters.ingest.dating import EventClock
+from adapters.ingest.triage import worth_parsing
 from adapters.store.application import CallCenter, StoreUnit
 from domain.errors import CallboardError
 from domain.ids import feed_id
@@ -52,46 +52,7 @@ class IngestReport:
     connections: list[str] = field(default_factory=list)
 
 
-# What is worth parsing is decided on the bytes, before any parsing: most frames of an
-# unfiltered feed are noise that is only stored (``Newexten``, ``VarSet`` of other
-# variables, ...).
 RAW_ENCODING = "latin-1"  # domain.telephony.feed.encode_raw: one code point per byte, lossless
-_EVENT = b"Event: "
-_VARSET = b"VarSet"
-_KEPT_NAMES = frozenset(name.encode() for name in KEPT_EVENTS if name != "VarSet")
-_KEPT_VARSET = re.compile(b"\r\nVariable: (?:%s)\r\n" % b"|".join(
-    re.escape(v.encode()) for v in sorted(KEPT_VARIABLES))).search
-
-
-def _worth_parsing(raws: Sequence[bytes]) -> list[int]:
-    """Indexes of the frames to parse: the events translation reads (of ``VarSet`` only
-    the variables we keep) and whatever is not an ``Event: Name`` frame (responses, the
-    banner, garbage: parsing tells which)."""
-    chosen: list[int] = []
-    choose, event, kept, varset, kept_varset = (
-        chosen.append, _EVENT, _KEPT_NAMES, _VARSET, _KEPT_VARSET)  # locals: once a frame
-    for i, raw in enumerate(raws):
-        if raw.startswith(event):
-            end = raw.find(b"\r\n", 7)
-            if end > 0:
-                name = raw[7:end]
-                if name in kept or (name == varset and kept_varset(raw)):
-                    choose(i)
-                continue
-        choose(i)
-    return chosen
-
-
-def _timestamp(m: Message) -> float | None:
-    """The PBX's event time (a Ping response's ``Timestamp`` is not an event time)."""
-    value = m.headers.get("Timestamp") if m.event is not None else None
-    if value:
-        try:
-            stamp = float(value)
-        except ValueError:
-            return None
-        return stamp if math.isfinite(stamp) else None  # inf / nan: no time at all
-    return None
 
 
 class _Pending:
@@ -118,7 +79,7 @@ class Ingestor:
         self.report = IngestReport()
         self._feeds: dict[str, Feed] = {}
         self._snapshots = SnapshotCollector()
-        self._clock: float | None = None  # latest event time seen: for frames without one
+        self._clock = EventClock()  # dates frames; its latest time: for frames without one
         self._previous: tuple[str, float | None] | None = None  # (connection, last time)
         self._pending: dict[str, _Pending] = {}  # by connection, in order of arrival
         self._count = 0  # frames pending
@@ -222,7 +183,7 @@ class Ingestor:
 
     def _close(self, item: ConnectionClosed) -> None:
         feed = self._feed(item.connection_id)
-        at = item.at if item.at is not None else self._clock
+        at = item.at if item.at is not None else self._clock.latest
         if item.pending:
             log.warning("connection %s closed in the middle of a frame; %d bytes kept as "
                         "truncated: %r", item.connection_id, len(item.pending), item.pending)
@@ -267,7 +228,7 @@ class Ingestor:
         texts = map(bytes.decode, raws, repeat(RAW_ENCODING))
         records: list[FrameRecord] = list(map(list, zip(seqs, received, texts, repeat("ok"))))
         messages: list[tuple[int, Message]] = []
-        for i in _worth_parsing(raws):
+        for i in worth_parsing(raws):
             raw = raws[i]
             if seqs[i] == 1 and raw.startswith(BANNER_PREFIX):
                 continue
@@ -278,7 +239,7 @@ class Ingestor:
                 log.warning("rejected AMI frame seq=%d of %s (%s); raw bytes: %r", seqs[i],
                             connection_id, error.reason, raw)
                 records[i][3] = f"rejected: {error.reason}"
-        times = self._event_times(received, messages)
+        times = self._clock.times(received, messages)
         for (i, message), at in zip(messages, times, strict=True):
             self._apply(connection_id, seqs[i], raws[i], message, at)
         chunk = FeedChunk(feed.connection_id, seqs[0], records)
@@ -298,54 +259,19 @@ class Ingestor:
         lists still open) lived only in that run's memory. Read them again for that state
         alone; what they translate to was handled then and is dropped now."""
         messages: list[tuple[int, Message]] = []
-        for i in _worth_parsing(raws):
+        for i in worth_parsing(raws):
             if raws[i].startswith(BANNER_PREFIX):
                 continue
             try:
                 messages.append((i, parse_frame(raws[i])))
             except MalformedFrame:
                 continue  # logged when it was first stored
-        for (_, message), at in zip(messages, self._event_times(received, messages),
+        for (_, message), at in zip(messages, self._clock.times(received, messages),
                                     strict=True):
             try:
                 translate(message, at, self._snapshots)
             except Exception:  # logged when it was first stored
                 continue
-
-    def _event_times(self, received: list[float | None],
-                     messages: list[tuple[int, Message]]) -> list[float]:
-        """Each message's event time: the ``Timestamp`` header; else the receive time;
-        else (a capture has no receive clock) the next ``Timestamp`` in the batch, else
-        the latest seen. ``FullyBooted`` and snapshot items carry no ``Timestamp``: dating
-        them by the next event rather than the previous one keeps a quiet stretch from
-        ageing them. Every frame's time counts towards the latest seen."""
-        if self._clock is not None and received.count(None) == len(received):
-            # Frames not parsed have no Timestamp and here no receive time either: dated
-            # by a later Timestamp or by the latest seen, they cannot move it. Skip them.
-            return self._date([_timestamp(m) for _, m in messages], [None] * len(messages))
-        stamps: list[float | None] = [None] * len(received)
-        for i, message in messages:
-            stamps[i] = _timestamp(message)
-        times = self._date(stamps, received)
-        return [times[i] for i, _ in messages]
-
-    def _date(self, stamps: list[float | None], received: list[float | None]) -> list[float]:
-        following: float | None = None
-        ahead: list[float | None] = [None] * len(stamps)
-        for i in range(len(stamps) - 1, -1, -1):
-            ahead[i] = following
-            following = stamps[i] if stamps[i] is not None else following
-        clock = self._clock
-        times: list[float] = []
-        for stamp, at_receipt, later in zip(stamps, received, ahead, strict=True):
-            at = stamp if stamp is not None else at_receipt
-            if at is None:
-                at = later if later is not None else (clock or 0.0)
-            if clock is None or at > clock:
-                clock = at
-            times.append(at)
-        self._clock = clock
-        return times
 
     def _apply(self, connection_id: str, seq: int, raw: bytes, message: Message,
                at: float) -> None:
