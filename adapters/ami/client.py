@@ -1,10 +1,11 @@
-"""Live AMI ingestion: the ``asterisk-ami`` client, wrapped so its sharp edges cannot bite.
+"""Live AMI ingestion: one AMI connection kept alive for as long as the client runs.
 
-Every frame read from the socket is put on ``out`` verbatim (terminator included) as a
-``ReceivedFrame``, between a ``ConnectionOpened`` and a ``ConnectionClosed`` per TCP
-connection. A watchdog pings the PBX, rebuilds the client when it stops answering and
-resyncs after every login. Responses are matched by ActionID from the teed frames (never
-through the library's futures, which call the deprecated ``Condition.notifyAll``).
+Each TCP connection (``adapters.ami.connection.AmiConnection``) puts every frame it reads
+on ``out`` verbatim, between a ``ConnectionOpened`` and a ``ConnectionClosed``. This
+module logs in, resyncs after every login, pings the PBX from a watchdog, rebuilds the
+connection when the PBX stops answering (with backoff), and sends actions on people's
+behalf. Responses are matched by ActionID from the teed frames (never through the
+library's futures, which call the deprecated ``Condition.notifyAll``).
 """
 
 from __future__ import annotations
@@ -14,23 +15,20 @@ import itertools
 import logging
 import queue
 import random
-import socket
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from asterisk.ami.action import Action
-from asterisk.ami.client import AMIClient
 
-from adapters.ami.feed_items import ConnectionClosed, ConnectionOpened, FeedItem, ReceivedFrame
-from adapters.ami.frames import FrameSplitter, MalformedFrame, Message, parse_frame
+from adapters.ami.connection import AmiConnection
+from adapters.ami.feed_items import FeedItem
+from adapters.ami.frames import Message
 
 __all__ = ["RESYNC_ACTIONS", "ActionResult", "AmiFeedClient", "FeedStats"]
 
 RESYNC_ACTIONS = ("QueueStatus", "QueueSummary", "CoreShowChannels")
-_TERMINATOR = b"\r\n\r\n"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,174 +59,6 @@ class FeedStats:
     dropped: int = 0  # items not queued because ``out`` was full
 
 
-@dataclass(eq=False)
-class _Pending:
-    """Collects the answer to one ActionID: response, then list items until ``...Complete``."""
-
-    done: threading.Event = field(default_factory=threading.Event)
-    response: Message | None = None
-    items: list[Message] = field(default_factory=list)
-    complete: Message | None = None
-    error: str | None = None
-    listing: bool = False
-
-    def feed(self, msg: Message) -> None:
-        event, listed = msg.event, msg.get("EventList").lower()
-        if msg.response is not None and self.response is None:
-            self.response, self.listing = msg, listed == "start"
-        elif event is not None and (event.endswith("Complete") or listed == "complete"):
-            self.complete, self.listing = msg, False
-        elif event is not None:
-            self.items.append(msg)
-        if self.response is not None and not self.listing:
-            self.done.set()
-
-    def fail(self, reason: str) -> None:
-        if not self.done.is_set():
-            self.error = reason
-            self.done.set()
-
-
-class _Connection(AMIClient):  # type: ignore[misc]
-    """One TCP connection: an ``AMIClient`` reading through a ``FrameSplitter`` that tees
-    every verbatim frame to ``out``, plus the actions waiting for their answers."""
-
-    def __init__(
-        self, number: int, host: str, port: int, timeout: float, out: queue.Queue[FeedItem],
-        clock: Callable[[], float], count: Callable[[str], None],
-    ) -> None:
-        super().__init__(address=host, port=port, timeout=timeout, buffer_size=65536)
-        self.number, self.id, self.peer = number, str(uuid.uuid4()), f"{host}:{port}"
-        self._out, self._clock, self._count = out, clock, count
-        self._lock, self._close_lock = threading.Lock(), threading.Lock()
-        self._seq, self._opened, self._closed = 0, False, False
-        self._pending: dict[str, _Pending] = {}
-        self.splitter = FrameSplitter()
-        self.logged_in = False
-        self.end_reason: str | None = None
-        self.reader_done = threading.Event()
-        self.add_listener(on_disconnect=self._on_disconnect)
-
-    @property
-    def usable(self) -> bool:
-        alive = self._thread is not None and self._thread.is_alive()
-        return self.logged_in and alive and not self.reader_done.is_set() and not self._closed
-
-    def connect(self) -> None:
-        # The library's connect() leaks the socket when connecting fails.
-        self._socket = socket.create_connection((self._address, self._port), self._timeout)
-        self.finished = threading.Event()
-        with self._lock:
-            if self._closed:  # stopped while connecting
-                self._socket.close()
-                raise ConnectionAbortedError("stopped while connecting")
-            self._opened = True
-            self._put(ConnectionOpened(self.id, self._clock(), self.peer))
-        self._thread = threading.Thread(target=self.listen, name="ami-reader", daemon=True)
-        self._thread.start()
-
-    def send(self, pack: object) -> None:
-        self._socket.sendall(f"{pack}\r\n".encode(self.encoding))  # the library uses send()
-
-    def _next_pack(self) -> Iterator[str]:
-        while not self.finished.is_set():
-            try:
-                data: bytes = self._socket.recv(self._buffer_size)
-            except TimeoutError:
-                continue  # silence is not an error (the library's reader dies on it)
-            except OSError as exc:
-                self.end_reason = f"socket error: {exc}"
-                break
-            if not data:
-                self.end_reason = "closed by peer"
-                break
-            frames = self.splitter.feed(data)
-            for raw in frames:  # tee first: what the library does next cannot lose frames
-                self._emit(raw)
-            for raw in frames:
-                yield self._decode_pack(raw[:-4] if raw.endswith(_TERMINATOR) else raw[:-2])
-        self.finished.set()
-
-    def listen(self) -> None:
-        try:
-            super().listen()  # raises outside its own try when the banner is missing
-        except Exception as exc:
-            self.end_reason = self.end_reason or f"reader failed: {exc!r}"
-        finally:
-            self.finished.set()
-            self.end_reason = self.end_reason or "logged off"
-            self._fail_pending(self.end_reason)
-            self.reader_done.set()
-
-    def _on_disconnect(self, source: object, error: BaseException | None = None) -> None:
-        if error is not None and not isinstance(error, StopIteration):
-            self.end_reason = self.end_reason or f"reader failed: {error!r}"
-
-    def _emit(self, raw: bytes) -> None:
-        """Called by the reader thread for every frame: never raises, never blocks."""
-        try:
-            with self._lock:
-                if self._closed:
-                    return
-                self._seq += 1
-                self._put(ReceivedFrame(self.id, self._seq, self._clock(), raw))
-            self._count("frames_received")
-            if self._pending and b"ActionID:" in raw:
-                msg = parse_frame(raw)
-                with self._lock:
-                    pending = self._pending.get(msg.headers.get("ActionID", ""))
-                if pending is not None:
-                    pending.feed(msg)
-        except MalformedFrame:
-            pass
-        except Exception:  # an exception here would kill the library's reader thread
-            with contextlib.suppress(Exception):
-                logging.getLogger(__name__).exception("AMI frame tee failed")
-
-    def _put(self, item: FeedItem) -> None:
-        try:
-            self._out.put_nowait(item)
-        except queue.Full:
-            self._count("dropped")
-
-    def register(self, action_id: str) -> _Pending:
-        with self._lock:
-            pending = self._pending[action_id] = _Pending()
-            return pending
-
-    def unregister(self, action_id: str) -> None:
-        with self._lock:
-            self._pending.pop(action_id, None)
-
-    def _fail_pending(self, reason: str) -> None:
-        with self._lock:
-            pending = list(self._pending.values())
-        for item in pending:
-            item.fail(reason)
-
-    def close(self, reason: str, join_timeout: float) -> None:
-        """Close once; the ``ConnectionClosed`` comes after every frame the reader teed."""
-        with self._close_lock:
-            if self._closed:
-                return
-            if self.finished is not None:
-                self.finished.set()
-            sock: socket.socket | None = self._socket
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked recv(); close() does not
-            if self._thread is not None and self._thread is not threading.current_thread():
-                self._thread.join(join_timeout)
-            if sock is not None:
-                sock.close()
-            with self._lock:
-                self._closed = True
-                if self._opened:
-                    pending = self.splitter.pending
-                    self._put(ConnectionClosed(self.id, self._clock(), reason, pending))
-            self._fail_pending(f"connection closed: {reason}")
-
-
 class AmiFeedClient:
     """Keeps one live AMI connection feeding ``out``, reconnecting for as long as it runs."""
 
@@ -248,7 +78,7 @@ class AmiFeedClient:
         self._counts: dict[str, int] = {}
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
-        self._conn: _Connection | None = None
+        self._conn: AmiConnection | None = None
         self._numbers, self._action_ids = itertools.count(1), itertools.count(1)
 
     @property
@@ -310,7 +140,7 @@ class AmiFeedClient:
     def _run(self) -> None:
         failures = 0
         while not self._stopping.is_set():
-            conn = self._conn = _Connection(
+            conn = self._conn = AmiConnection(
                 next(self._numbers), self._host, self._port, self._connect_timeout,
                 self._out, self._clock, self._count,
             )
@@ -324,7 +154,7 @@ class AmiFeedClient:
             delay = min(self._backoff[1], self._backoff[0] * 2 ** min(failures, 30))
             self._stopping.wait(delay * random.uniform(0.5, 1.0))
 
-    def _session(self, conn: _Connection) -> bool:
+    def _session(self, conn: AmiConnection) -> bool:
         """Connect, log in, resync and watch one connection; True when login succeeded."""
         try:
             conn.connect()
@@ -348,7 +178,7 @@ class AmiFeedClient:
         conn.close(reason, self._connect_timeout)
         return conn.logged_in
 
-    def _login(self, conn: _Connection) -> str | None:
+    def _login(self, conn: AmiConnection) -> str | None:
         fields = {"Username": self._username, "Secret": self._secret, "Events": self._events}
         try:
             result = self._request(conn, "Login", fields, f"login-{conn.number}",
@@ -365,7 +195,7 @@ class AmiFeedClient:
         )
         return f"login refused: {message}"
 
-    def _watch(self, conn: _Connection) -> str:
+    def _watch(self, conn: AmiConnection) -> str:
         n = 0
         while True:
             n += 1
@@ -386,7 +216,7 @@ class AmiFeedClient:
                 return conn.end_reason or str(exc)
 
     def _request(
-        self, conn: _Connection, name: str, fields: Mapping[str, str], action_id: str,
+        self, conn: AmiConnection, name: str, fields: Mapping[str, str], action_id: str,
         timeout: float, variables: Mapping[str, str] | None = None,
     ) -> ActionResult:
         pending = conn.register(action_id)
@@ -401,7 +231,7 @@ class AmiFeedClient:
         return ActionResult(action_id, pending.response, tuple(pending.items), pending.complete)
 
     def _send(
-        self, conn: _Connection, name: str, fields: Mapping[str, str], action_id: str,
+        self, conn: AmiConnection, name: str, fields: Mapping[str, str], action_id: str,
         variables: Mapping[str, str] | None = None,
     ) -> None:
         keys = {"ActionID": action_id, **{k: v for k, v in fields.items() if k != "ActionID"}}

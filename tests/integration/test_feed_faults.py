@@ -44,7 +44,7 @@ from uuid import UUID
 
 import pytest
 
-from adapters.ami import client as ami_client
+from adapters.ami import connection as ami_connection
 from adapters.ami.client import AmiFeedClient, FeedStats
 from adapters.ami.feed_items import ConnectionClosed, FeedItem, ReceivedFrame
 from adapters.ami.frames import FrameSplitter, parse_frame
@@ -457,7 +457,7 @@ def test_frames_already_received_survive_a_ping_that_fails_on_the_reset_connecti
     """Bug fixed in ``AmiFeedClient._watch``: a Ping failing on the reset socket closed the
     connection at once, stopping the reader before the frames already in the kernel (here
     ~170 of 300): they were lost, and the frame being read was kept as truncated."""
-    monkeypatch.setattr(ami_client, "FrameSplitter", SlowSplitter)
+    monkeypatch.setattr(ami_connection, "FrameSplitter", SlowSplitter)
     frames = [build_frame(("Event", "Bulk"), ("Timestamp", f"{100 + i}.0"), ("Data", "x" * 1000))
               for i in range(300)]  # ~300 KB: several reads
     capture = tmp_path / "bulk.ami"
