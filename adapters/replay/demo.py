@@ -93,7 +93,7 @@ class DemoAmiServer(ReplayAmiServer):
                         delay = (stamp + offset - self.clock()) / self.clock.speed
                         if delay > 0 and conn.closed.wait(delay):
                             return
-                    if conn.closed.is_set() or not self._send(conn, shift_frame(frame, offset)):
+                    if conn.closed.is_set() or not conn.send(shift_frame(frame, offset)):
                         return
                     with self._cond:
                         conn.frames_sent += 1

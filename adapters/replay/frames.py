@@ -120,6 +120,20 @@ class ServedConnection:
     reset: bool = False  # close with an RST instead of a FIN
     threads: list[threading.Thread] = field(default_factory=list)  # [server, streamer]
 
+    def send(self, data: bytes, last: bool = False) -> bool:
+        """Write ``data`` whole (False, writing nothing, once writing has ended); with
+        ``last``, end writing with a FIN right after it (reading goes on)."""
+        with self.send_lock:
+            if self.write_closed:
+                return False
+            self.sock.sendall(data)
+            if self.transcript is not None:
+                self.transcript.append(data)
+            if last:  # FIN right after the last frame, nothing in between
+                self.write_closed = True
+                self.shutdown(socket.SHUT_WR)
+            return True
+
     def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
         with contextlib.suppress(OSError):
             self.sock.shutdown(how)

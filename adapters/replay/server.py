@@ -4,21 +4,20 @@ Each accepted connection gets the banner, waits for ``Action: Login``, then stre
 frames of one capture file verbatim (byte for byte) while answering the client's actions
 (``Ping``, ``Logoff``, anything else through the overridable :meth:`ReplayAmiServer.respond`).
 The Nth accepted connection gets the Nth file; see the constructor for what comes after.
+Listening, accepting and cutting connections are ``adapters.replay.connections``'.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from types import TracebackType
-from typing import Self
+from collections.abc import Iterator, Sequence
 
 from adapters.ami.frames import parse_buffer
+from adapters.replay.connections import ConnectionServer
 from adapters.replay.frames import (
     DEFAULT_BANNER,
     Capture,
@@ -35,7 +34,7 @@ __all__ = ["DEFAULT_BANNER", "Capture", "ReceivedAction", "ReplayAmiServer", "Se
            "build_frame"]
 
 
-class ReplayAmiServer:
+class ReplayAmiServer(ConnectionServer):
     """Serve recorded AMI captures on ``host:port`` (``port=0`` picks a free port).
 
     ``speed=None`` streams as fast as possible; ``speed=10.0`` waits the gaps between
@@ -61,104 +60,15 @@ class ReplayAmiServer:
     ) -> None:
         if speed is not None and speed <= 0:
             raise ValueError("speed must be positive or None")
+        super().__init__(host=host, port=port, keep_transcript=keep_transcript,
+                         logger=logger or logging.getLogger(__name__))
         self._captures = [Capture.load(p) for p in captures]
         self._username, self._secret = username, secret
-        self._host, self._port = host, port
         self.speed, self.close_after, self.loop = speed, close_after, loop
-        self._keep_transcript = keep_transcript
-        self._log = logger or logging.getLogger(__name__)
-        self._cond = threading.Condition()
-        self._conns: list[ServedConnection] = []
         self._actions: list[ReceivedAction] = []
-        self._stopping = threading.Event()
-        self._listener: socket.socket | None = None
-        self._accept_thread: threading.Thread | None = None
-        self._halt = threading.Event()  # stops the current accept thread
-        self._to_refuse, self._refused, self._restarts = refuse_logins, 0, 0
+        self._to_refuse, self._refused = refuse_logins, 0
 
-    # -- lifecycle ---------------------------------------------------------------------
-    def start(self) -> Self:
-        if self._listener is not None:
-            raise RuntimeError("server already started")
-        self._listen()
-        return self
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stopping.set()
-        deadline = time.monotonic() + timeout
-        self._stop_listening(timeout)
-        with self._cond:
-            conns = list(self._conns)
-        for conn in conns:
-            conn.closed.set()
-            conn.shutdown()
-        for conn in conns:
-            for thread in conn.threads:
-                thread.join(max(0.0, deadline - time.monotonic()))
-
-    def restart(self, down_s: float = 0.0, timeout: float = 5.0) -> None:
-        """Go away as a restarting PBX does: stop listening (connecting is refused), cut
-        every connection after its last whole frame, and after ``down_s`` seconds listen
-        again on the same port. Returns once listening again."""
-        self._stop_listening(timeout)
-        self.drop_connections()
-        with self._cond:
-            self._cond.wait_for(lambda: all(c.finished for c in self._conns), timeout)
-            self._restarts += 1
-        if not self._stopping.wait(down_s):
-            self._listen()
-
-    def _listen(self) -> None:
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            listener.bind((self._host, self._port))
-            listener.listen(16)
-        except OSError:
-            listener.close()
-            raise
-        listener.settimeout(0.05)  # accept() polls so stop() never waits on it for long
-        self._listener, self._port = listener, listener.getsockname()[1]
-        self._halt = halt = threading.Event()
-        self._accept_thread = threading.Thread(
-            target=self._accept_loop, args=(listener, halt), name=f"replay-ami-{self._port}",
-            daemon=True,
-        )
-        self._accept_thread.start()
-
-    def _stop_listening(self, timeout: float) -> None:
-        self._halt.set()
-        if self._listener is not None:  # refuses connecting at once, ends accept() (Linux)
-            with contextlib.suppress(OSError):
-                self._listener.shutdown(socket.SHUT_RDWR)
-        if self._accept_thread is not None:
-            self._accept_thread.join(timeout)
-        if self._listener is not None:
-            self._listener.close()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
-
-    # -- observation -------------------------------------------------------------------
-    @property
-    def port(self) -> int:
-        return self._port
-
-    @property
-    def host(self) -> str:
-        return self._host
-
-    @property
-    def connection_count(self) -> int:
-        with self._cond:
-            return len(self._conns)
-
+    # -- observation and faults --------------------------------------------------------
     @property
     def actions_received(self) -> list[ReceivedAction]:
         with self._cond:
@@ -170,67 +80,10 @@ class ReplayAmiServer:
         with self._cond:
             return self._refused
 
-    @property
-    def restarts(self) -> int:
-        with self._cond:
-            return self._restarts
-
-    def frames_sent(self, connection_index: int) -> int:
-        with self._cond:
-            conns = self._conns
-            return conns[connection_index].frames_sent if connection_index < len(conns) else 0
-
-    def transcript(self, connection_index: int) -> bytes:
-        """Every byte sent on a connection so far (needs ``keep_transcript=True``)."""
-        conn = self._conn(connection_index)
-        with conn.send_lock:
-            return b"".join(conn.transcript or ()) + conn.tail
-
-    def sent_frames(self, connection_index: int) -> list[bytes]:
-        """The whole frames sent on a connection, in order: banner, responses, capture
-        frames (needs ``keep_transcript=True``); not the frame a cut left unfinished."""
-        conn = self._conn(connection_index)
-        with conn.send_lock:
-            return [frame for frame in conn.transcript or () if frame]
-
-    def cut_tail(self, connection_index: int) -> bytes:
-        """The bytes of the frame a cut left unfinished on a connection (``b""``: none)."""
-        conn = self._conn(connection_index)
-        with conn.send_lock:
-            return conn.tail
-
-    def wait_streamed(self, timeout: float = 10.0, connection_index: int = 0) -> bool:
-        """True once connection ``connection_index`` has written its whole capture."""
-        return self._wait(lambda c: c.streamed, connection_index, timeout)
-
-    def wait_finished(self, timeout: float = 10.0, connection_index: int = 0) -> bool:
-        """True once connection ``connection_index`` is closed on the server side."""
-        return self._wait(lambda c: c.finished, connection_index, timeout)
-
-    def wait_connections(self, count: int, timeout: float = 10.0) -> bool:
-        with self._cond:
-            return self._cond.wait_for(lambda: len(self._conns) >= count, timeout)
-
-    # -- faults --------------------------------------------------------------------------
     def refuse_next_logins(self, count: int) -> None:
         """Answer the next ``count`` logins ``Authentication failed``, right secret or not."""
         with self._cond:
             self._to_refuse = count
-
-    def drop_connections(self) -> None:
-        """Cut every open connection abruptly, as a PBX restart would: after the frame
-        being written (if it is written within a second), with a FIN."""
-        with self._cond:
-            conns = [c for c in self._conns if not c.finished]
-        for conn in conns:
-            locked = conn.send_lock.acquire(timeout=1.0)
-            try:
-                conn.write_closed, conn.drain = True, True
-                conn.closed.set()
-                conn.shutdown()
-            finally:
-                if locked:
-                    conn.send_lock.release()
 
     # -- behaviour to override -----------------------------------------------------------
     def respond(self, action_headers: dict[str, str]) -> list[bytes]:
@@ -245,17 +98,7 @@ class ReplayAmiServer:
         """Frames sent right after a login is accepted (Asterisk's ``FullyBooted``)."""
         return []
 
-    # -- internals -----------------------------------------------------------------------
-    def _conn(self, index: int) -> ServedConnection:
-        with self._cond:
-            return self._conns[index]
-
-    def _wait(self, check: Callable[[ServedConnection], bool], index: int, timeout: float) -> bool:
-        with self._cond:
-            return self._cond.wait_for(
-                lambda: index < len(self._conns) and check(self._conns[index]), timeout
-            )
-
+    # -- a connection ------------------------------------------------------------------
     def _capture_for(self, index: int) -> Capture | None:
         if not self._captures:
             return None
@@ -263,33 +106,12 @@ class ReplayAmiServer:
             return self._captures[index % len(self._captures)]
         return self._captures[index] if index < len(self._captures) else None
 
-    def _accept_loop(self, listener: socket.socket, halt: threading.Event) -> None:
-        while not halt.is_set() and not self._stopping.is_set():
-            try:
-                sock, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                break
-            sock.settimeout(None)
-            with self._cond:
-                conn = ServedConnection(len(self._conns), sock, self._capture_for(len(self._conns)),
-                             transcript=[] if self._keep_transcript else None)
-                self._conns.append(conn)
-                self._cond.notify_all()
-            thread = threading.Thread(
-                target=self._serve, args=(conn,), name=f"replay-ami-conn-{conn.index}",
-                daemon=True,
-            )
-            conn.threads.append(thread)
-            thread.start()
-
     def _serve(self, conn: ServedConnection) -> None:
         banner = self._captures[-1].banner if self._captures else DEFAULT_BANNER
         if conn.capture is not None:
             banner = conn.capture.banner
         try:
-            self._send(conn, banner)
+            conn.send(banner)
             actions = self._read_actions(conn)
             if self._login(conn, actions):
                 streamer = threading.Thread(
@@ -338,25 +160,25 @@ class ReplayAmiServer:
                     self._to_refuse -= 1 if good and refuse else 0
                     self._refused += refuse
                 if not refuse:
-                    self._send(conn, _response("Success", action_id,
+                    conn.send(_response("Success", action_id,
                                                ("Message", "Authentication accepted")))
                     for frame in self._greeting():
-                        self._send(conn, frame)
+                        conn.send(frame)
                     return True
-                self._send(conn, _response("Error", action_id,
+                conn.send(_response("Error", action_id,
                                            ("Message", "Authentication failed")))
                 return False
             if name == "logoff":
-                self._send(conn, goodbye(action_id))
+                conn.send(goodbye(action_id))
                 return False
-            self._send(conn, _response("Error", action_id, ("Message", "Permission denied")))
+            conn.send(_response("Error", action_id, ("Message", "Permission denied")))
         return False
 
     def _answer(self, conn: ServedConnection, actions: Iterator[dict[str, str]]) -> None:
         for action in actions:
             if (_header(action, "Action") or "").lower() == "logoff":
                 conn.drain = True  # what was sent before the Goodbye still arrives
-                self._send(conn, goodbye(_header(action, "ActionID")))
+                conn.send(goodbye(_header(action, "ActionID")))
                 return
             self._reply(conn, action)
 
@@ -369,7 +191,7 @@ class ReplayAmiServer:
             replies = [_response("Error", _header(action, "ActionID"),
                                  ("Message", "Internal error"))]
         for reply in replies:
-            self._send(conn, reply)
+            conn.send(reply)
 
     def _stream(self, conn: ServedConnection) -> None:
         capture = conn.capture
@@ -392,20 +214,8 @@ class ReplayAmiServer:
                 delay = start + horizon - time.monotonic()
                 if delay > 0 and conn.closed.wait(delay):
                     return False
-            if conn.closed.is_set() or not self._send(conn, frame, close and i == last):
+            if conn.closed.is_set() or not conn.send(frame, close and i == last):
                 return False
             with self._cond:
                 conn.frames_sent += 1
-        return last >= 0 or not close or self._send(conn, b"", close)
-
-    def _send(self, conn: ServedConnection, data: bytes, last: bool = False) -> bool:
-        with conn.send_lock:
-            if conn.write_closed:
-                return False
-            conn.sock.sendall(data)
-            if conn.transcript is not None:
-                conn.transcript.append(data)
-            if last:  # FIN right after the last frame, nothing in between; reading goes on
-                conn.write_closed = True
-                conn.shutdown(socket.SHUT_WR)
-            return True
+        return last >= 0 or not close or conn.send(b"", close)

@@ -221,7 +221,7 @@ class FaultyAmiServer(ReplayAmiServer):
                 with self._feed_lock:
                     self._end_file()
                 if self.close_after:  # a FIN, unless the last frame carried it
-                    self._send(conn, b"", True)
+                    conn.send(b"", True)
                 return True
             if self.speed is not None and (stamp := stamps[i]) is not None:
                 first = stamp if first is None else first
@@ -238,7 +238,7 @@ class FaultyAmiServer(ReplayAmiServer):
                 elif (cut := self._due_cut(i)) is not None:
                     self._cut_at(conn, capture, i, cut)
                     return False
-                elif self._send(conn, frames[i], self.close_after and i == last):
+                elif conn.send(frames[i], self.close_after and i == last):
                     with self._cond:
                         conn.frames_sent += 1
                         self._streamed.setdefault(conn.index, []).append((self._file, i))
