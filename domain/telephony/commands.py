@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from domain.telephony.snapshot_items import SnapshotChannel, SnapshotMember, SnapshotWaiting
+
 __all__ = [
     "AnswerCall", "BootPbx", "ChannelHangupRequested", "Command", "CompleteCall", "ConfigureQueue",
     "DialEnded", "DialStarted", "EndCall", "ExitQueue", "HoldCall", "JoinQueue",
@@ -238,48 +240,6 @@ class BootPbx:
 class ShutDownPbx:
     at: float
     restart: bool
-
-
-@dataclass(frozen=True, slots=True)
-class SnapshotMember:
-    """``QueueMember`` in a ``QueueStatus`` list."""
-
-    interface: str
-    queue: str
-    member_name: str
-    penalty: int
-    paused: bool
-    reason: str
-    login_time: float
-    last_pause: float
-    last_call: float
-    status: int
-
-
-@dataclass(frozen=True, slots=True)
-class SnapshotWaiting:
-    """``QueueEntry`` in a ``QueueStatus`` list."""
-
-    queue: str
-    uniqueid: str
-    channel: str
-    caller_number: str
-    caller_name: str
-    wait_s: int
-    position: int
-
-
-@dataclass(frozen=True, slots=True)
-class SnapshotChannel:
-    """``CoreShowChannel`` in a ``CoreShowChannels`` list."""
-
-    linkedid: str
-    uniqueid: str
-    channel: str
-    caller_number: str
-    caller_name: str
-    application: str
-    duration_s: int
 
 
 @dataclass(frozen=True, slots=True)
