@@ -78,8 +78,10 @@ from api.settings import BoardSettings
 from bench.event_log import DEFAULT_EVENTS, BaseLog, base_log, copies_needed, write_log
 from bench.workload import build_workload
 from domain.ids import call_id
+from domain.telephony.call import Call
 from projections.business_day import BoardPolicy
 from projections.floor.wallboard import WallboardProjection
+from projections.topics import event_class
 
 __all__ = ["LatencyResult", "RebuildResult", "StoreRebuild", "main", "run_latency",
            "run_rebuilds"]
@@ -92,6 +94,7 @@ DEFAULT_POLL_MS = 5.0
 DEFAULT_PRELOAD = 100_000
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 READ_PAGE = 1_000
+QUEUED = event_class(Call, "Queued")
 
 _JOIN = b"Event: QueueCallerJoin\r\n"
 _LINKEDID = re.compile(rb"\r\nLinkedid: ([^\r\n]*)\r\n")
@@ -335,13 +338,12 @@ class QueuedClock(WallboardProjection):
 
     def apply(self, event: Any) -> None:
         super().apply(event)
-        if type(event).__qualname__ == "Call.Queued" and not event.inferred:
+        if type(event) is QUEUED and not event.inferred:
             self.applied[event.originator_id].append(time.perf_counter())
 
     def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["applied"] = {}  # the clock readings are the bench's, not the board's
-        return state
+        # the clock readings are the bench's, not the board's
+        return {**super().__getstate__(), "applied": {}}
 
 
 class TimedIngestor(Ingestor):

@@ -58,7 +58,7 @@ def test_a_restored_fold_dispatches_again_and_forgets_its_process_hooks() -> Non
     restored.dispatch(event)
     restored.dispatch(object())  # not in the table: ignored
     assert (restored.started, restored.hook) == (2, None)
-    assert restored.handlers[type(event)].__self__ is restored  # type: ignore[attr-defined]
+    assert restored.handlers[type(event)].__self__ is restored
 
 
 def test_an_agent_with_a_caller_on_hold_is_busy() -> None:
