@@ -90,6 +90,19 @@ def test_the_call_list_page_shows_masked_numbers_to_qa(sqlite_store: str, browse
         shown = page.locator('tr[data-call] [data-field="number"]').all_text_contents()
         assert shown and all(re.fullmatch(r"\d{3}\*+\d{4}", n.strip()) for n in shown), shown
 
+        # the shared header offers a QA analyst the pages the server lets them open
+        page.wait_for_selector('#me[data-role="qa"]', state="attached")
+        links = page.eval_on_selector_all("header.top nav a", "links => links.map(a => "
+                                          "[a.getAttribute('href'), a.matches('.current')])")
+        assert links == [["/wallboard", False], ["/agents", False], ["/calls", True],
+                         ["/qa", False]]
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "calls.png"), full_page=True)
+        page.click('header.top nav a[href="/agents"]')
+        page.wait_for_url("**/agents")
+        page.wait_for_selector('tr[data-agent] [data-field="state"]', timeout=30_000)
+        page.screenshot(path=str(ARTIFACTS / "agents.png"), full_page=True)
+
 
 def test_the_wallboard_page_reconnects_by_itself_after_a_server_restart(
     sqlite_store: str, browser: object
