@@ -4,8 +4,8 @@ Definitions (ARCHITECTURE.md section 5), stated in every view under ``definition
 a visit counts in a period when the caller joined the queue in it; service level in three
 named variants; ASA = mean wait of answered calls; AHT = (talk + ACW) / handled, where talk
 is Asterisk's talk time (answer to end), which already contains the time on hold;
-abandon rate with and without short abandons; occupancy = (talk + hold + ACW) / (logged-in
-time - paused time) of the queue's agents in the period.
+abandon rate with and without short abandons; occupancy = (talk + ACW) / (logged-in
+time - paused time) of the queue's agents in the period (talk again with its hold).
 """
 
 from __future__ import annotations
