@@ -28,6 +28,11 @@ __all__ = ["Fold", "Progress", "TrackedProjection", "as_of"]
 
 
 class Fold(Protocol):
+    """A read model folded from events. Attributes a fold lists in ``unsaved`` (hooks into
+    the running process, policies that are configuration rather than state) are taken
+    from a fold fresh from the factory when a saved state is restored, because a saved
+    state must not decide them."""
+
     name: str
     topics: tuple[str, ...]
 
@@ -78,6 +83,9 @@ class TrackedProjection:
                 self.recorder.drop()
             return
         fold = pickle.loads(zlib.decompress(saved.state))
+        fresh = self.fold  # made by the factory: configuration and hooks of this process
+        for name in getattr(fresh, "unsaved", ()):
+            setattr(fold, name, getattr(fresh, name))
         self.fold, self.position, self.saved_position = fold, saved.position, saved.position
 
     def checkpoint(self) -> None:

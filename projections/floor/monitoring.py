@@ -13,7 +13,7 @@ seen (closed by resync after a feed gap, lost in a PBX restart) are listed in
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from domain.telephony.agent import extension_of
 from projections.business_day import BoardPolicy
@@ -36,6 +36,7 @@ class MonitoringProjection:
     restores one sets ``open_numbers`` again."""
 
     name = "monitoring"
+    unsaved: ClassVar[tuple[str, ...]] = ("open_numbers",)  # the runner sets it on restore
 
     def __init__(self, policy: BoardPolicy | None = None,
                  open_numbers: Callable[[], set[str]] | None = None) -> None:
