@@ -1,32 +1,75 @@
-"""Assembles the FastAPI application around a ``Runtime``."""
+"""Assembles the FastAPI application around what ``api.bootstrap`` built: each feature's
+routers, the one access table, and the one answer to domain errors (``STATUS``)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from prometheus_client import CollectorRegistry, Gauge
 
-from api.auth import UserDirectory
+from api.access import AccessTable
 from api.boards.routes import router as boards_router
 from api.calls.routes import router as calls_router
-from api.complaints import router as routes_complaints
-from api.deps import register_access
-from api.pbx import routes as routes_pbx
+from api.complaints.routes import router as complaints_router
+from api.outbound.routes import router as outbound_router
+from api.pbx.routes import router as pbx_router
 from api.push import Hub
-from api.qa import router as routes_qa
-from api.qa.timeline import qa_timeline_entries
-from api.runtime import Runtime
-from api.system.routes import BOARDS
+from api.qa import routes_agent, routes_design, routes_evaluations, routes_sampling
+from api.runtime import BOARDS, Runtime
 from api.system.routes import router as system_router
+from api.workforce.routes import router as workforce_router
+from domain.errors import (
+    AlreadyExists,
+    CallboardError,
+    ChangedMeanwhile,
+    DndNumberRefused,
+    InvalidAnswers,
+    InvalidChoice,
+    InvalidForm,
+    InvalidPolicy,
+    InvalidTime,
+    NoExtensionBound,
+    NotOnDndList,
+    NotTheAnalyst,
+    NotYourCall,
+    PbxTimeout,
+    PbxUnavailable,
+    UnknownAggregate,
+)
 
-__all__ = ["Metrics", "create_app"]
+if TYPE_CHECKING:
+    from api.bootstrap import Callboard
+
+__all__ = ["STATUS", "Metrics", "create_app", "status_of"]
 
 log = logging.getLogger("callboard.api")
+
+# Domain errors -> HTTP status: the first class the error is an instance of wins, so a
+# subclass comes before its base. Any other rule an aggregate refuses is a conflict (409).
+STATUS: tuple[tuple[type[CallboardError], int], ...] = (
+    (UnknownAggregate, 404), (NotOnDndList, 404),
+    (NotTheAnalyst, 403), (NotYourCall, 403),
+    (InvalidForm, 422), (InvalidAnswers, 422), (InvalidPolicy, 422), (InvalidChoice, 422),
+    (InvalidTime, 422),
+    (AlreadyExists, 409), (ChangedMeanwhile, 409), (NoExtensionBound, 409),
+    (DndNumberRefused, 409),
+    (PbxUnavailable, 503), (PbxTimeout, 504),
+    (CallboardError, 409),
+)
+ROUTERS = (boards_router, calls_router, routes_sampling.router, routes_design.router,
+           routes_evaluations.router, routes_agent.router, complaints_router,
+           outbound_router, workforce_router, pbx_router, system_router)
+
+
+def status_of(error: CallboardError) -> int:
+    return next(status for cls, status in STATUS if isinstance(error, cls))
 
 
 class Metrics:
@@ -60,10 +103,15 @@ class Metrics:
             self.clients.labels(name).set(len(hub.clients))
 
 
-def create_app(runtime: Runtime, users: UserDirectory) -> FastAPI:
-    hubs = {board: Hub(board, lambda b=board: runtime.view(b),  # type: ignore[misc]
+def _hubs(runtime: Runtime) -> dict[str, Hub]:
+    return {board: Hub(board, lambda b=board: runtime.view(b),  # type: ignore[misc]
                        lambda b=board: runtime.positions()[b])  # type: ignore[misc]
             for board in BOARDS}
+
+
+def create_app(callboard: Callboard) -> FastAPI:
+    runtime = callboard.runtime
+    hubs = _hubs(runtime)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -75,20 +123,32 @@ def create_app(runtime: Runtime, users: UserDirectory) -> FastAPI:
 
     app = FastAPI(title="Callboard", version="0.1.0", lifespan=lifespan,
                   description="Live call-center boards from the Asterisk AMI event log.")
-    app.state.runtime, app.state.users, app.state.hubs = runtime, users, hubs
+    for router in ROUTERS:
+        app.include_router(router)
+    app.state.runtime, app.state.users, app.state.hubs = runtime, callboard.users, hubs
+    app.state.services = callboard.services
+    app.state.recordings_dir = callboard.config.store.recordings_dir
     app.state.metrics = Metrics(runtime, hubs)
-    app.state.qa_timeline_entries = qa_timeline_entries(runtime.app)  # complaints <- QA
-    app.include_router(boards_router)
-    app.include_router(calls_router)
-    for feature in (routes_qa, routes_complaints, routes_pbx):
-        register_access(feature.ACCESS)
-        app.include_router(feature.router)
-    app.include_router(system_router)
+    app.state.access = AccessTable.resolve(c for c in iter_route_contexts(app.routes))
+    _answers(app)
+    return app
+
+
+def _answers(app: FastAPI) -> None:
+    """Every error as ``{"detail", "status"}``."""
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         return JSONResponse({"detail": exc.detail, "status": exc.status_code},
                             status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(CallboardError)
+    async def domain_error(request: Request, exc: CallboardError) -> JSONResponse:
+        status = status_of(exc)
+        headers = ({"X-Dnd-Registry-Version": str(exc.version)}
+                   if isinstance(exc, DndNumberRefused) else None)
+        return JSONResponse({"detail": str(exc), "status": status}, status_code=status,
+                            headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -97,5 +157,3 @@ def create_app(runtime: Runtime, users: UserDirectory) -> FastAPI:
         log.warning("bad request %s %s: %s", request.method, request.url, problems)
         return JSONResponse({"detail": f"bad request: {problems}", "status": 422},
                             status_code=422)
-
-    return app

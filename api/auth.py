@@ -18,14 +18,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError
-
 from adapters.store.application import CallCenter, read_events
+from api.runtime import load
 from domain.access.user import ROLES, User
+from domain.errors import NoExtensionBound, UnknownAggregate
 from domain.ids import user_id
 
 __all__ = ["COOKIE", "UNMASKED_ROLES", "Principal", "UserDirectory", "mask_number",
-           "mask_view", "token_digest"]
+           "mask_view", "own_extension", "token_digest"]
 
 log = logging.getLogger("callboard.auth")
 
@@ -34,7 +34,7 @@ UNMASKED_ROLES = frozenset({"supervisor", "complaints", "auditor"})
 NUMBER_KEYS = frozenset({"number", "caller_number", "customer_number", "dialed_number"})
 NAME_KEYS = frozenset({"customer_name", "caller_name"})
 USER_TOPICS = tuple(f"domain.access.user:User.{n}" for n in
-                    ("Added", "TokenIssued", "RoleChanged", "Disabled"))
+                    ("Added", "TokenIssued", "RoleChanged", "Disabled", "ExtensionBound"))
 
 
 def token_digest(token: str) -> str:
@@ -81,10 +81,23 @@ def mask_view(value: Any, role: str) -> Any:
 class Principal:
     name: str
     role: str
+    extension: str = ""  # the phone the user answers on, from their User record
 
     @property
     def sees_numbers(self) -> bool:
         return self.role in UNMASKED_ROLES
+
+
+def own_extension(who: Principal) -> str:
+    """The agent identity rule: a user is the agent whose extension their User record
+    names (``callboard user add NAME --role agent --extension 1001``); nothing is guessed
+    from the login name. ``NoExtensionBound`` (409) says how to bind one."""
+    if not who.extension:
+        raise NoExtensionBound(
+            f"user {who.name!r} has no extension, so their own calls and results are "
+            f"unknown: bind one with `callboard user add {who.name} --role {who.role} "
+            "--extension EXT`")
+    return who.extension
 
 
 _NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
@@ -108,14 +121,17 @@ class UserDirectory:
             kind = type(e).__qualname__
             if kind == "User.Added":
                 users[key] = {"name": e.name, "role": e.role, "tokens": [e.token_sha256],
-                              "disabled": False}
+                              "disabled": False, "extension": getattr(e, "extension", "")}
+            elif key in users and kind == "User.ExtensionBound":
+                users[key]["extension"] = e.extension
             elif key in users and kind == "User.TokenIssued":
                 users[key]["tokens"].append(e.token_sha256)
             elif key in users and kind == "User.RoleChanged":
                 users[key]["role"] = e.role
             elif key in users and kind == "User.Disabled":
                 users[key]["disabled"] = True
-        table = {digest: Principal(u["name"], u["role"]) for u in users.values()
+        table = {digest: Principal(u["name"], u["role"], u["extension"])
+                 for u in users.values()
                  if not u["disabled"] for digest in u["tokens"]}
         with self._lock:
             self._by_digest = table
@@ -134,22 +150,26 @@ class UserDirectory:
                 found = self._by_digest.get(digest)
         return found
 
-    def add(self, name: str, role: str, by: str, token: str | None = None) -> str:
-        """Create the user (or give an existing one a new token); returns the token."""
+    def add(self, name: str, role: str, by: str, token: str | None = None,
+            extension: str | None = None) -> str:
+        """Create the user (or give an existing one a new token, and ``extension`` when
+        given: "" unbinds it); returns the token."""
         if not _NAME.match(name):
             raise ValueError(f"bad user name {name!r}: letters, digits and ._@- only")
         User.check_role(role)
         token = token or secrets.token_urlsafe(24)
         at = self.clock()
         try:
-            user: Any = self.app.repository.get(user_id(name))
-        except AggregateNotFoundError:
+            user: User | None = load(self.app, User, user_id(name), f"user {name!r}")
+        except UnknownAggregate:
             user = None
-        if not isinstance(user, User):
-            user = User(name, role, at, by, token_digest(token))
+        if user is None:
+            user = User(name, role, at, by, token_digest(token), extension or "")
         else:
             user.change_role(at, by, role)
             user.issue_token(at, by, token_digest(token))
+            if extension is not None:
+                user.bind_extension(at, by, extension)
         self.app.save(user)
         self.reload()
         return token

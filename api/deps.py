@@ -1,37 +1,24 @@
-"""FastAPI dependencies: the runtime, the caller's identity and role checks."""
+"""FastAPI dependencies: the caller's identity, the role check against the one access
+table (``api.access``), and the runtime and services ``api.bootstrap`` built, taken from
+the app (set once by ``create_app``; nothing is built here)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Request, WebSocket
 
+from api.access import AccessTable
 from api.auth import COOKIE, Principal, UserDirectory
 from api.runtime import Runtime
 
-__all__ = ["ALL_ROLES", "RuntimeDep", "access", "bearer_token", "register_access", "require",
-           "role_allowed"]
+__all__ = ["RuntimeDep", "Who", "bearer_token", "identify", "require", "role_allowed",
+           "service"]
 
 log = logging.getLogger("callboard.access")
-
-ALL_ROLES = ("supervisor", "qa", "complaints", "auditor", "agent", "admin")
-# Which roles each resource is for (DESIGN.md section 2: who needs what).
-access: dict[str, tuple[str, ...]] = {
-    "wallboard": ALL_ROLES,
-    "agents": ("supervisor", "qa", "auditor", "admin"),
-    "monitoring": ("supervisor", "qa", "auditor", "admin", "complaints"),
-    "events": ("auditor", "admin"),
-    "timeline": ("supervisor", "qa", "auditor", "complaints"),
-    "recordings": ("qa", "supervisor", "auditor"),
-    "metrics": ("admin",),
-}
-
-
-def register_access(extra: dict[str, tuple[str, ...]]) -> None:
-    """Feature routers declare which roles use their resources."""
-    access.update(extra)
+S = TypeVar("S")
 
 
 def get_runtime(request: Request) -> Runtime:
@@ -40,6 +27,18 @@ def get_runtime(request: Request) -> Runtime:
 
 
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+
+
+def service(name: str, cls: type[S]) -> Callable[[Request], S]:
+    """A dependency giving the service ``api.bootstrap`` built under ``name``."""
+
+    def get(request: Request) -> S:
+        found: Any = request.app.state.services[name]
+        assert isinstance(found, cls), (name, type(found))
+        return found
+
+    get.__name__ = f"get_{name}"
+    return get
 
 
 def bearer_token(authorization: str | None, cookie: str | None,
@@ -74,14 +73,16 @@ def role_allowed(principal: Principal, roles: tuple[str, ...], what: str,
     return False
 
 
-def require(resource: str) -> Callable[[Request], Principal]:
-    roles = access[resource]
+def require(request: Request) -> Principal:
+    """The caller, if the access table admits their role to this route."""
+    table: AccessTable = request.app.state.access
+    key = table.key_of(request.scope["route"].endpoint)
+    roles = table.roles(key)
+    principal = identify(request)
+    if not role_allowed(principal, roles, request.url.path, request):
+        raise HTTPException(403, f"role {principal.role!r} may not use {key}; "
+                            f"allowed: {', '.join(roles)}")
+    return principal
 
-    def check(request: Request) -> Principal:
-        principal = identify(request)
-        if not role_allowed(principal, roles, request.url.path, request):
-            raise HTTPException(403, f"role {principal.role!r} may not use {resource}; "
-                                f"allowed: {', '.join(roles)}")
-        return principal
 
-    return check
+Who = Annotated[Principal, Depends(require)]

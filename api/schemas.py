@@ -207,3 +207,5 @@ class Ready(BaseModel):
 class Me(BaseModel):
     name: str
     role: str
+    extension: str | None = Field(None, description="the phone extension bound to the user "
+                                  "(an agent's identity), if any")

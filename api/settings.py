@@ -1,15 +1,29 @@
-"""Configuration, read once from the environment (``CALLBOARD_*``) or a ``.env`` file and
-passed in; nothing else reads the environment."""
+"""Every setting of Callboard, read once at start-up from the environment
+(``CALLBOARD_*``) or a ``.env`` file (``load_settings``, called by the CLI entry point) and
+passed in from there; no other module reads the environment (tests/unit/test_settings.py
+holds that). The settings turn into the plain policies the domain and the projections
+take (``deadline_policy``, ``policy``)."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["AmiSettings", "BoardSettings", "ServerSettings", "Settings"]
+from domain.complaints.deadlines import DeadlinePolicy
+from projections.workforce.attendance import AttendancePolicy
+from projections.workforce.kpis import KpiPolicy
+
+__all__ = ["AmiSettings", "AttendanceSettings", "BoardSettings", "ComplaintSettings",
+           "Configuration", "KpiSettings", "QaSettings", "ServerSettings", "Settings",
+           "load_settings"]
+
+HOUR = 3600.0
+_SHIFT = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 
 class AmiSettings(BaseSettings):
@@ -76,3 +90,104 @@ class ServerSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "warning"
+
+
+class QaSettings(BaseSettings):
+    """``CALLBOARD_QA_DISPUTE_WINDOW_H``: how long an agent may dispute a result."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLBOARD_QA_", env_file=".env",
+                                      extra="ignore")
+
+    dispute_window_h: float = 72.0
+
+
+class ComplaintSettings(BaseSettings):
+    """Complaint deadlines per severity."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLBOARD_COMPLAINTS_", env_file=".env",
+                                      extra="ignore")
+
+    first_response_h_normal: float = Field(default=24.0, gt=0)
+    first_response_h_major: float = Field(default=2.0, gt=0)
+    resolution_h_normal: float = Field(default=120.0, gt=0)
+    resolution_h_major: float = Field(default=48.0, gt=0)
+    escalation_min_major: float = Field(default=30.0, gt=0)
+
+    def deadline_policy(self) -> DeadlinePolicy:
+        return DeadlinePolicy(
+            first_response_s={"normal": round(self.first_response_h_normal * HOUR),
+                              "major": round(self.first_response_h_major * HOUR)},
+            resolution_s={"normal": round(self.resolution_h_normal * HOUR),
+                          "major": round(self.resolution_h_major * HOUR)},
+            escalation_s=round(self.escalation_min_major * 60))
+
+
+class KpiSettings(BaseSettings):
+    """The daily rules: effective conversation threshold and the daily target."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLBOARD_KPI_", env_file=".env",
+                                      extra="ignore")
+
+    effective_s: int = Field(default=60, ge=0)
+    target_sales: int = Field(default=30, ge=0)
+    target_answered: int = Field(default=40, ge=0)
+    target_dials: int = Field(default=60, ge=0)
+
+    def policy(self) -> KpiPolicy:
+        return KpiPolicy(self.effective_s, self.target_sales, self.target_answered,
+                         self.target_dials)
+
+
+class AttendanceSettings(BaseSettings):
+    """Shifts and lateness rules; the time zone defaults to the board's."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLBOARD_ATTENDANCE_", env_file=".env",
+                                      extra="ignore")
+
+    timezone: str | None = None
+    shifts: list[str] = Field(default_factory=lambda: ["09:00-12:00", "13:30-17:30"])
+    tier1_max_min: int = Field(default=30, ge=0)
+    tier2_max_min: int = Field(default=60, ge=0)
+    forgive_under_min: int = Field(default=5, ge=0)
+    forgiven_per_month: int = Field(default=3, ge=0)
+
+    @field_validator("shifts")
+    @classmethod
+    def _shifts(cls, value: list[str]) -> list[str]:
+        for shift in value:
+            match = _SHIFT.match(shift)
+            if match is None or int(match[1]) * 60 + int(match[2]) >= int(match[3]) * 60 + int(
+                    match[4]):
+                raise ValueError(f"bad shift {shift!r}: use HH:MM-HH:MM, start before end")
+        return value
+
+    def policy(self, board_timezone: str = "UTC") -> AttendancePolicy:
+        shifts = []
+        for shift in self.shifts:
+            match = _SHIFT.match(shift)
+            assert match is not None
+            shifts.append((time(int(match[1]), int(match[2])), time(int(match[3]),
+                                                                   int(match[4]))))
+        return AttendancePolicy(self.timezone or board_timezone, tuple(shifts),
+                                self.tier1_max_min, self.tier2_max_min,
+                                self.forgive_under_min, self.forgiven_per_month)
+
+
+@dataclass(frozen=True)
+class Configuration:
+    """All the settings together: what ``load_settings`` reads and the composition root
+    (``api.bootstrap``) takes. Tests build one with the fields they need changed."""
+
+    store: Settings = field(default_factory=Settings)
+    boards: BoardSettings = field(default_factory=BoardSettings)
+    ami: AmiSettings = field(default_factory=AmiSettings)
+    http: ServerSettings = field(default_factory=ServerSettings)
+    qa: QaSettings = field(default_factory=QaSettings)
+    complaints: ComplaintSettings = field(default_factory=ComplaintSettings)
+    kpi: KpiSettings = field(default_factory=KpiSettings)
+    attendance: AttendanceSettings = field(default_factory=AttendanceSettings)
+
+
+def load_settings() -> Configuration:
+    """Read every setting from the environment and ``.env``: once, at start-up."""
+    return Configuration()

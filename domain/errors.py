@@ -31,6 +31,16 @@ PBX actions (appended):
     InvariantViolated
     ├── PbxActionSettled         a second answer for a PBX action already answered
     └── NoAgentOnCall            supervising a call no agent is connected to
+    CallboardError
+    ├── PbxUnavailable           no AMI connection to send an action on
+    └── PbxTimeout               the PBX did not answer an action in time
+
+Shared by every feature (appended):
+    CallboardError
+    ├── ChangedMeanwhile         someone else saved the same aggregate between read and write
+    ├── InvalidTime              a time that cannot be read (not ISO 8601, out of range)
+    │   └── TimeZoneMissing      a time without a zone (ambiguous: refused, never guessed)
+    └── NoExtensionBound         an agent's own data asked for by a user with no extension
 """
 
 from __future__ import annotations
@@ -39,6 +49,7 @@ __all__ = [
     "AlreadyExists",
     "CallAlreadyEnded",
     "CallboardError",
+    "ChangedMeanwhile",
     "DisputeWindowClosed",
     "DndNumberRefused",
     "EscalationRequired",
@@ -46,13 +57,18 @@ __all__ = [
     "InvalidChoice",
     "InvalidForm",
     "InvalidPolicy",
+    "InvalidTime",
     "InvariantViolated",
     "NoAgentOnCall",
+    "NoExtensionBound",
     "NotInQueue",
     "NotOnDndList",
     "NotTheAnalyst",
     "NotYourCall",
     "PbxActionSettled",
+    "PbxTimeout",
+    "PbxUnavailable",
+    "TimeZoneMissing",
     "TransitionRefused",
     "UnknownAggregate",
     "UnknownRole",
@@ -150,3 +166,30 @@ class PbxActionSettled(InvariantViolated):
 
 class NoAgentOnCall(InvariantViolated):
     """Listening, whispering or barging on a call with no agent connected to it."""
+
+
+class PbxUnavailable(CallboardError):
+    """No AMI connection to send a PBX action on (or it ended before the answer)."""
+
+
+class PbxTimeout(CallboardError):
+    """The PBX did not answer a PBX action in time."""
+
+
+class ChangedMeanwhile(CallboardError):
+    """Someone else changed the same aggregate between our read and our write: the caller
+    reloads and tries again."""
+
+
+class InvalidTime(CallboardError):
+    """A time that cannot be read: not ISO 8601, or out of the range a clock holds."""
+
+
+class TimeZoneMissing(InvalidTime):
+    """A time without a zone: the same wall-clock time is a different instant in every
+    zone, so it is refused rather than guessed."""
+
+
+class NoExtensionBound(CallboardError):
+    """A user asked for an agent's own data (their calls, evaluations, queue membership)
+    but no extension is bound to them, so which agent they are is unknown."""

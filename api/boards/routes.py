@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, HTTPException, Query
 
 from api.auth import Principal, mask_view
-from api.deps import RuntimeDep, require
+from api.deps import RuntimeDep, Who
 from api.runtime import Runtime
 from api.schemas import AgentsBoard, LiveCalls, QueueOut, QueuesOut, Wallboard
+from domain.time import epoch_seconds
 
 __all__ = ["router"]
 
@@ -27,23 +28,19 @@ def _board(runtime: Runtime, name: str, who: Principal, at: datetime | None) -> 
 
 
 def _at(at: datetime | None) -> float | None:
-    if at is None:
-        return None
-    if at.tzinfo is None:
-        raise HTTPException(422, "give the time zone of 'at' (e.g. 2026-11-23T09:20:00Z)")
-    return at.timestamp()
+    return epoch_seconds(at, "at")
 
 
 @router.get("/wallboard",
             response_model=Wallboard, summary="Queues, service level and agents by state")
-def wallboard(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("wallboard"))],
+def wallboard(runtime: RuntimeDep, who: Who,
               at: AtQuery = None) -> dict[str, Any]:
     return _board(runtime, "wallboard", who, at)
 
 
 @router.get("/queues",
             response_model=QueuesOut, summary="Per queue: live figures and today's figures")
-def queues(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("wallboard"))],
+def queues(runtime: RuntimeDep, who: Who,
            at: AtQuery = None) -> dict[str, Any]:
     view = runtime.view("wallboard", _at(at))
     return {"as_of": view["as_of"], "position": view["position"], "queues": {
@@ -54,7 +51,7 @@ def queues(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("wallb
 @router.get("/queues/{name}",
             response_model=QueueOut, summary="One queue")
 def queue(name: str, runtime: RuntimeDep,
-          who: Annotated[Principal, Depends(require("wallboard"))],
+          who: Who,
           at: AtQuery = None) -> dict[str, Any]:
     found: dict[str, Any] = queues(runtime, who, at)["queues"].get(name)
     if found is None:
@@ -64,13 +61,13 @@ def queue(name: str, runtime: RuntimeDep,
 
 @router.get("/agents",
             response_model=AgentsBoard, summary="The agent board")
-def agents(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("agents"))],
+def agents(runtime: RuntimeDep, who: Who,
            at: AtQuery = None) -> dict[str, Any]:
     return _board(runtime, "agents", who, at)
 
 
 @router.get("/calls/live",
             response_model=LiveCalls, summary="Live calls, ordered for a supervisor's attention")
-def live_calls(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("monitoring"))],
+def live_calls(runtime: RuntimeDep, who: Who,
                at: AtQuery = None) -> dict[str, Any]:
     return _board(runtime, "monitoring", who, at)

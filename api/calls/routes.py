@@ -7,17 +7,37 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 
 from adapters.store.event_log import call_frames, log_page, positions_of
-from api.auth import Principal, mask_view
-from api.deps import RuntimeDep, require
+from adapters.store.topics import event_topic
+from api.auth import mask_view
+from api.deps import RuntimeDep, Who
 from api.schemas import EventsPage, Recordings, Timeline
+from domain.access.user import User
+from domain.audit import AuditSeal
+from domain.complaints.complaint import Complaint
+from domain.outbound.dnd import DndRegistry, OutboundDial
+from domain.outbound.wrapup import Wrapup
+from domain.pbx_actions.action import PbxAction
+from domain.qa.evaluation import Evaluation
+from domain.qa.form import EvaluationForm
+from domain.qa.policy import SamplingPolicy
+from domain.qa.sample import Sample
+from domain.telephony.agent import Agent
+from domain.telephony.call import Call
+from domain.telephony.feed import Feed, FeedChunk
+from domain.telephony.pbx import Pbx
+from domain.telephony.queue import Queue
+from domain.time import epoch_seconds
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["calls and audit"])
+AGGREGATES: dict[str, type] = {cls.__name__: cls for cls in (
+    Call, Agent, Queue, Pbx, Feed, FeedChunk, User, Complaint, Wrapup, DndRegistry,
+    OutboundDial, AuditSeal, PbxAction, Evaluation, EvaluationForm, SamplingPolicy, Sample)}
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
@@ -28,6 +48,16 @@ def _event_dict(event: Any) -> dict[str, Any]:
     return {"type": type(event).__qualname__, "version": event.originator_version,
             "at": fields.get("at"), "recorded_at": event.timestamp.isoformat(),
             "data": fields}
+
+
+def _topic(kind: str) -> str:
+    """``Call.Answered`` -> the stored topic of that event class."""
+    aggregate, _, name = kind.partition(".")
+    try:
+        return event_topic(AGGREGATES[aggregate], name)
+    except (KeyError, LookupError):
+        raise HTTPException(422, f"bad type {kind!r}: use Aggregate.Event, e.g. "
+                            f"Call.Answered (aggregates: {', '.join(AGGREGATES)})") from None
 
 
 def _uuid(text: str, what: str) -> UUID:
@@ -41,7 +71,7 @@ def _uuid(text: str, what: str) -> UUID:
             response_model=Timeline, summary="Every event of a call and the raw AMI "
             "frames behind them")
 def timeline(call_id: str, runtime: RuntimeDep,
-             who: Annotated[Principal, Depends(require("timeline"))]) -> dict[str, Any]:
+             who: Who) -> dict[str, Any]:
     app = runtime.app
     key = _uuid(call_id, "call id")
     stored = app.recorder.select_events(key)
@@ -64,14 +94,13 @@ def timeline(call_id: str, runtime: RuntimeDep,
 
 @router.get("/recordings",
             response_model=Recordings, summary="Recordings, newest first")
-def recordings(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("recordings"))],
+def recordings(runtime: RuntimeDep, who: Who,
                agent: str | None = None, queue: str | None = None,
                since: Annotated[datetime | None, Query(alias="from")] = None,
                until: Annotated[datetime | None, Query(alias="to")] = None,
                ) -> dict[str, Any]:
     rows = runtime.view("recordings")["recordings"]
-    lo = since.timestamp() if since else None
-    hi = until.timestamp() if until else None
+    lo, hi = epoch_seconds(since, "from"), epoch_seconds(until, "to")
     rows = [r for r in rows if (agent is None or agent in (r["agent_name"], r["agent"]))
             and (queue is None or r["queue"] == queue)
             and (lo is None or r["started_at"] >= lo) and (hi is None or r["started_at"] < hi)]
@@ -81,9 +110,9 @@ def recordings(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("r
 @router.get("/recordings/{name}/audio", summary="The audio (HTTP Range supported)",
             response_class=FileResponse)
 def audio(name: str, request: Request, runtime: RuntimeDep,
-          who: Annotated[Principal, Depends(require("recordings"))]) -> FileResponse:
+          who: Who) -> FileResponse:
     known = {r["name"] for r in runtime.view("recordings")["recordings"]}
-    folder = runtime.settings.recordings_dir
+    folder = request.app.state.recordings_dir
     if name not in known or folder is None or not (folder / name).is_file():
         raise HTTPException(404, f"no recording {name!r}")
     path = folder / name
@@ -102,7 +131,7 @@ def audio(name: str, request: Request, runtime: RuntimeDep,
 
 @router.get("/events",
             response_model=EventsPage, summary="The event log for audits, page by page")
-def events(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("events"))],
+def events(runtime: RuntimeDep, who: Who,
            after: Annotated[int, Query(ge=0, description="continue after this position")] = 0,
            limit: Annotated[int, Query(ge=1, le=1000)] = 100,
            type: Annotated[str | None, Query(description="e.g. Call.Answered")] = None,
@@ -110,23 +139,14 @@ def events(runtime: RuntimeDep, who: Annotated[Principal, Depends(require("event
            since: Annotated[datetime | None, Query(alias="from")] = None,
            until: Annotated[datetime | None, Query(alias="to")] = None,
            ) -> dict[str, Any]:
-    topics: tuple[str, ...] = ()
-    if type is not None:
-        module = {"Call": "call", "Agent": "agent", "Queue": "queue", "Pbx": "pbx",
-                  "User": "user", "Feed": "feed", "FeedChunk": "feed",
-                  "Complaint": "complaint", "Wrapup": "disposition", "DndRegistry": "dnd",
-                  "OutboundDial": "dnd", "AuditSeal": "audit"}.get(type.split(".")[0])
-        if module is None or "." not in type:
-            raise HTTPException(422, f"bad type {type!r}: use Aggregate.Event, e.g. "
-                                "Call.Answered")
-        topics = (f"domain.{module}:{type}",)
+    topics = (_topic(type),) if type is not None else ()
     if after > runtime.head():
         raise HTTPException(416, f"position {after} is beyond the end of the log "
                             f"({runtime.head()})")
     entries, next_after = log_page(
         runtime.app, after=after, limit=limit, topics=topics,
         aggregate_id=_uuid(aggregate, "aggregate id") if aggregate else None,
-        since=since.timestamp() if since else None, until=until.timestamp() if until else None)
+        since=epoch_seconds(since, "from"), until=epoch_seconds(until, "to"))
     rows = [{"position": e.position, "topic": e.topic, "aggregate_id": e.aggregate_id,
              **({"frames": len(e.event.frames), "version": e.version}
                 if e.topic.endswith("FeedChunk.Recorded") else _event_dict(e.event))}

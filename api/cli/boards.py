@@ -14,7 +14,7 @@ from tqdm import tqdm
 from adapters.projection_runner.runner import TrackedProjection, as_of
 from adapters.projection_runner.store import open_view_recorder
 from adapters.store.application import open_app
-from api.boards.registry import BOARDS, NAMES, board_policy, fold_factory, open_projection
+from api.runtime import BOARDS, NAMES, board_policy, fold_factory, open_projection
 from api.settings import BoardSettings
 
 __all__ = ["add_board_commands", "run_board_command"]

@@ -7,16 +7,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from adapters.store.application import open_app
-from api.complaints.service import ComplaintService
-from api.complaints.settings import load_policies
+from api.bootstrap import build
 from api.outbound.dnd import DndService
-from api.settings import BoardSettings, Settings
+from api.settings import Configuration
 from domain.errors import CallboardError
 
 __all__ = ["add_complaint_commands", "run_complaint_command"]
@@ -49,21 +46,22 @@ def _dnd(args: argparse.Namespace, service: DndService) -> dict[str, Any]:
     return service.lookup(args.target)
 
 
-def run_complaint_command(args: argparse.Namespace, store_url: str, settings: Settings) -> int:
-    app = open_app(store_url, compress=settings.compress, cipher_key=settings.key(),
-                   audit_key=settings.signing_key())
+def run_complaint_command(args: argparse.Namespace, store_url: str,
+                          config: Configuration) -> int:
+    """The DND and complaint services from ``api.bootstrap`` (the complaints fold caught
+    up from the log)."""
+    names = ("complaints",) if args.command == "complaints" else ()
+    callboard = build(config, store_url, names=names, read_only=True)
     try:
         if args.command == "dnd":
-            out = _dnd(args, DndService(app, time.time))
+            out = _dnd(args, callboard.services["dnd"])
         else:
-            policies = load_policies(BoardSettings().timezone)
-            breaches = ComplaintService(app, time.time, policies.deadlines).check_deadlines(
-                args.at)
+            breaches = callboard.services["complaints"].check_deadlines(args.at)
             out = {"breaches": [b.__dict__ for b in breaches]}
     except (CallboardError, OSError, UnicodeDecodeError) as error:
         print(f"callboard {args.command}: {error}", file=sys.stderr)
         return 2
     finally:
-        app.close()
+        callboard.close()
     print(json.dumps(out, indent=2))
     return 0

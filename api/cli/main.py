@@ -9,7 +9,6 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -23,7 +22,9 @@ from api.cli.boards import add_board_commands, run_board_command
 from api.cli.complaints import add_complaint_commands, run_complaint_command
 from api.cli.qa import add_qa_commands, run_qa_command
 from api.cli.server import add_server_commands, run_server_command
-from api.settings import AmiSettings, BoardSettings, Settings
+from api.settings import Configuration, Settings, load_settings
+from domain.errors import InvalidTime
+from domain.time import parse_instant
 from projections.floor.queue_stats import TOPICS, StatsProjection
 
 __all__ = ["main"]
@@ -32,18 +33,12 @@ log = logging.getLogger("callboard")
 
 
 def _instant(text: str) -> float:
-    """ISO 8601 (a naive time is UTC) or epoch seconds -> epoch seconds."""
+    """ISO 8601 with its zone, or epoch seconds -> epoch seconds (``domain.time``: a time
+    without a zone is refused, exit 2)."""
     try:
-        return float(text)
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from error
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+        return parse_instant(text, "the time")
+    except InvalidTime as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -100,15 +95,17 @@ def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def cmd_listen(args: argparse.Namespace, settings: Settings, ami: AmiSettings) -> int:
+def cmd_listen(args: argparse.Namespace, config: Configuration) -> int:
     """Ingest from a live AMI, with the projections following the log in this process."""
-    from adapters.ami.client import AmiFeedClient
-    from api.runtime import Runtime
+    from api.bootstrap import AmiEndpoint, build
 
-    runtime = Runtime(_store_url(args, settings), settings, BoardSettings())
-    client = AmiFeedClient(args.host or ami.host, args.port or ami.port, args.user or ami.user,
+    ami = config.ami
+    endpoint = AmiEndpoint(args.host or ami.host, args.port or ami.port,
+                           args.user or ami.user,
                            args.secret if args.secret is not None else ami.secret,
-                           runtime.items, ping_interval=ami.ping_interval_s)
+                           ami.ping_interval_s)
+    callboard = build(config, _store_url(args, config.store), ami=endpoint)
+    runtime = callboard.runtime
     stopping = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -117,12 +114,12 @@ def cmd_listen(args: argparse.Namespace, settings: Settings, ami: AmiSettings) -
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    runtime.start(client)
+    callboard.start()
     try:
         while not stopping.wait(1.0):
             pass
     finally:
-        report = runtime.stop()
+        report = callboard.stop()
     print(json.dumps(report.__dict__ if report else {}), file=sys.stderr)
     print(json.dumps({"projections": runtime.positions()}), file=sys.stderr)
     return 0
@@ -170,7 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    settings = Settings()
+    config = load_settings()  # the one place the environment is read
+    settings = config.store
     if args.command == "key":
         print(new_cipher_key())
         return 0
@@ -183,19 +181,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "ingest":
             return cmd_ingest(args, settings)
         if args.command == "listen":
-            return cmd_listen(args, settings, AmiSettings())
+            return cmd_listen(args, config)
         if args.command == "stats":
             return cmd_stats(args, settings)
         if args.command in ("dnd", "complaints"):
-            return run_complaint_command(args, _store_url(args, settings), settings)
+            return run_complaint_command(args, _store_url(args, settings), config)
         if args.command == "qa":
-            return run_qa_command(args, _store_url(args, settings), settings, BoardSettings())
+            return run_qa_command(args, _store_url(args, settings), config)
         if args.command == "audit":
             return run_audit_command(args, _store_url(args, settings), settings)
         if args.command in ("serve", "demo", "user"):
-            return run_server_command(args, args.store or settings.store_url, settings,
+            return run_server_command(args, args.store or settings.store_url, config,
                                       default_store_url)
-        return run_board_command(args, _store_url(args, settings), BoardSettings(),
+        return run_board_command(args, _store_url(args, settings), config.boards,
                                  settings.key())
     except StoreUrlError as error:
         print(f"callboard: {error}", file=sys.stderr)

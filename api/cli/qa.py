@@ -6,17 +6,18 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from adapters.store.application import open_app
-from api.qa.service import ChangedMeanwhile, QaService
-from api.settings import BoardSettings, Settings
+from api.bootstrap import build
+from api.qa.service import QaService
+from api.settings import Configuration
 from domain.errors import CallboardError
 
 __all__ = ["add_qa_commands", "run_qa_command"]
+
+QA_FOLDS = ("qa_catalogue", "qa_evaluations")
 
 
 def add_qa_commands(sub: Any, with_store: Callable[[argparse.ArgumentParser], Any]) -> None:
@@ -41,27 +42,28 @@ def _summary(sample: dict[str, Any]) -> dict[str, Any]:
         "population": len(sample["population"])}
 
 
-def run_qa_command(args: argparse.Namespace, store_url: str, settings: Settings,
-                   boards: BoardSettings | None = None) -> int:
-    app = open_app(store_url, compress=settings.compress, cipher_key=settings.key(),
-                   audit_key=settings.signing_key())
-    qa = QaService(app, time.time, settings.recordings_dir,
-                   (boards or BoardSettings()).timezone)
+def _run(args: argparse.Namespace, qa: QaService) -> int:
+    if args.qa_command == "sample":
+        numbers = [] if args.complained is None else [
+            line.strip() for line in args.complained.read_text().splitlines()
+            if line.strip()]
+        sample = qa.draw_sample(args.policy, args.period, args.seed, numbers, args.by)
+        print(json.dumps(_summary(sample), indent=2))
+        return 0
+    sample = qa.sample(args.sample_id)
+    print(json.dumps(_summary(sample) | {"rederived": sample["rederived"]}, indent=2))
+    if not sample["rederives"]:
+        print("callboard qa verify: drawing again gives other calls", file=sys.stderr)
+    return 0 if sample["rederives"] else 1
+
+
+def run_qa_command(args: argparse.Namespace, store_url: str, config: Configuration) -> int:
+    """The QA service from ``api.bootstrap``, its folds caught up from the log."""
+    callboard = build(config, store_url, names=QA_FOLDS, read_only=True)
     try:
-        if args.qa_command == "sample":
-            numbers = [] if args.complained is None else [
-                line.strip() for line in args.complained.read_text().splitlines()
-                if line.strip()]
-            sample = qa.draw_sample(args.policy, args.period, args.seed, numbers, args.by)
-            print(json.dumps(_summary(sample), indent=2))
-            return 0
-        sample = qa.sample(args.sample_id)
-        print(json.dumps(_summary(sample) | {"rederived": sample["rederived"]}, indent=2))
-        if not sample["rederives"]:
-            print("callboard qa verify: drawing again gives other calls", file=sys.stderr)
-        return 0 if sample["rederives"] else 1
-    except (CallboardError, ChangedMeanwhile, OSError) as error:
+        return _run(args, callboard.services["qa"])
+    except (CallboardError, OSError) as error:
         print(f"callboard qa: {error}", file=sys.stderr)
         return 2
     finally:
-        app.close()
+        callboard.close()

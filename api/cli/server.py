@@ -14,20 +14,17 @@ from typing import Any
 
 import uvicorn
 
-from adapters.replay.demo import DemoAmiServer, DemoClock
-from adapters.store.application import open_app
+from adapters.replay.demo import DEMO_CAPTURE, DEMO_RECORDINGS, DemoAmiServer, DemoClock
 from api.app import create_app
-from api.auth import UserDirectory
+from api.bootstrap import AmiEndpoint, Callboard, build
 from api.push import listening_socket
-from api.runtime import FeedSource, Runtime
-from api.settings import AmiSettings, BoardSettings, ServerSettings, Settings
+from api.settings import Configuration
+from domain.access.user import ROLES
+from domain.errors import CallboardError
 
-__all__ = ["DEMO_CAPTURE", "DEMO_RECORDINGS", "add_server_commands", "run_server_command"]
+__all__ = ["add_server_commands", "run_server_command"]
 
 log = logging.getLogger("callboard")
-DEMO_CAPTURE = Path(__file__).parents[2] / "tests" / "fixtures" / "basic-day" / \
-    "basic-day.ami"
-DEMO_RECORDINGS = DEMO_CAPTURE.parent.parent / "recordings-sample"
 
 
 def add_server_commands(sub: Any, with_store: Callable[[argparse.ArgumentParser], Any]) -> None:
@@ -44,16 +41,17 @@ def add_server_commands(sub: Any, with_store: Callable[[argparse.ArgumentParser]
     user = with_store(sub.add_parser("user", help="manage users"))
     user.add_argument("action", choices=["add"])
     user.add_argument("name")
-    user.add_argument("--role", required=True,
-                      choices=["supervisor", "qa", "complaints", "auditor", "agent", "admin"])
+    user.add_argument("--role", required=True, choices=ROLES)
+    user.add_argument("--extension", help="the phone extension the user answers on: which "
+                      "agent they are (agents: their own calls, results, queue membership)")
     user.add_argument("--by", default="cli", help="who gives the access (for the audit log)")
 
 
-def _serve(runtime: Runtime, server: ServerSettings, host: str | None, port: int | None,
-           banner: Callable[[str], None], *sources: FeedSource) -> int:
-    users = UserDirectory(runtime.app)
-    app = create_app(runtime, users)
-    runtime.start(*sources)
+def _serve(callboard: Callboard, host: str | None, port: int | None,
+           banner: Callable[[str], None]) -> int:
+    server = callboard.config.http
+    app = create_app(callboard)
+    callboard.start()
     url = f"http://{host or server.host}:{port or server.port}"
     banner(url)
     # uvicorn re-raises the signal that stopped it once it is done; with these handlers that
@@ -66,41 +64,34 @@ def _serve(runtime: Runtime, server: ServerSettings, host: str | None, port: int
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         sock.close()
-        report = runtime.stop()
+        report = callboard.stop()
         print(json.dumps(report.__dict__ if report else {}), file=sys.stderr)
     return 0
 
 
-def cmd_serve(args: argparse.Namespace, store_url: str, settings: Settings) -> int:
-    from adapters.ami.client import AmiFeedClient
-
-    ami = AmiSettings()
-    runtime = Runtime(store_url, settings, BoardSettings())
-    client = AmiFeedClient(ami.host, ami.port, ami.user, ami.secret, runtime.items,
-                           ping_interval=ami.ping_interval_s)
-    runtime.pbx = client
-    return _serve(runtime, ServerSettings(), args.host, args.port,
+def cmd_serve(args: argparse.Namespace, store_url: str, config: Configuration) -> int:
+    ami = config.ami
+    callboard = build(config, store_url, ami=AmiEndpoint(ami.host, ami.port, ami.user,
+                                                         ami.secret, ami.ping_interval_s))
+    return _serve(callboard, args.host, args.port,
                   lambda url: print(f"Callboard on {url} (AMI {ami.host}:{ami.port})",
-                                    file=sys.stderr), client)
+                                    file=sys.stderr))
 
 
-def cmd_demo(args: argparse.Namespace, store_url: str | None, settings: Settings) -> int:
-    from adapters.ami.client import AmiFeedClient
-
+def cmd_demo(args: argparse.Namespace, store_url: str | None, config: Configuration) -> int:
     if not args.capture.is_file():
         print(f"callboard demo: no capture at {args.capture}", file=sys.stderr)
         return 2
     if store_url is None:
         store_url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='callboard-demo-')) / 'demo.db'}"
     clock = DemoClock(args.speed)
-    if settings.recordings_dir is None:  # the sample recordings that come with the project
-        settings = settings.model_copy(update={"recordings_dir": DEMO_RECORDINGS})
+    if config.store.recordings_dir is None:  # the sample recordings that come with Callboard
+        config = Configuration(**{**vars(config), "store": config.store.model_copy(
+            update={"recordings_dir": DEMO_RECORDINGS})})
     pbx = DemoAmiServer(args.capture, clock=clock).start()
-    runtime = Runtime(store_url, settings, BoardSettings(), clock=clock)
-    token = UserDirectory(runtime.app).add("demo", "supervisor", by="demo")
-    client = AmiFeedClient("127.0.0.1", pbx.port, "demo", "demo", runtime.items,
-                           ping_interval=1.0)
-    runtime.pbx = client
+    callboard = build(config, store_url, clock=clock,
+                      ami=AmiEndpoint("127.0.0.1", pbx.port, "demo", "demo"))
+    token = callboard.users.add("demo", "supervisor", by="demo")
 
     def banner(url: str) -> None:
         print(f"\n  Callboard demo: open {url}/login\n  log in with the demo supervisor's "
@@ -108,29 +99,31 @@ def cmd_demo(args: argparse.Namespace, store_url: str | None, settings: Settings
               f"{store_url})\n", file=sys.stderr, flush=True)
 
     try:
-        return _serve(runtime, ServerSettings(), args.host, args.port, banner, client)
+        return _serve(callboard, args.host, args.port, banner)
     finally:
         pbx.stop()
 
 
-def cmd_user(args: argparse.Namespace, store_url: str, settings: Settings) -> int:
-    app = open_app(store_url, cipher_key=settings.key(), audit_key=settings.signing_key())
+def cmd_user(args: argparse.Namespace, store_url: str, config: Configuration) -> int:
+    callboard = build(config, store_url, names=(), read_only=True)
     try:
-        token = UserDirectory(app).add(args.name, args.role, by=args.by)
-    except ValueError as error:
+        token = callboard.users.add(args.name, args.role, by=args.by,
+                                    extension=args.extension)
+    except (ValueError, CallboardError) as error:
         print(f"callboard user: {error}", file=sys.stderr)
         return 2
     finally:
-        app.close()
-    print(json.dumps({"user": args.name, "role": args.role, "token": token}))
+        callboard.close()
+    print(json.dumps({"user": args.name, "role": args.role, "token": token,
+                      **({"extension": args.extension} if args.extension else {})}))
     return 0
 
 
 def run_server_command(args: argparse.Namespace, store_url: str | None,
-                       settings: Settings, default_store: Callable[[], str]) -> int:
+                       config: Configuration, default_store: Callable[[], str]) -> int:
     if args.command == "demo":
-        return cmd_demo(args, store_url, settings)
+        return cmd_demo(args, store_url, config)
     store = store_url or default_store()
     if args.command == "serve":
-        return cmd_serve(args, store, settings)
-    return cmd_user(args, store, settings)
+        return cmd_serve(args, store, config)
+    return cmd_user(args, store, config)

@@ -6,27 +6,22 @@ import math
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
-from api.auth import Principal
-from api.complaints.access import role
-from api.complaints.deps import ComplaintsDep, PoliciesDep, domain_errors, instant
-from api.complaints.folds import read_fold
+from api.complaints.deps import ComplaintsDep
 from api.complaints.service import complaint_summary
-from api.deps import RuntimeDep
+from api.deps import RuntimeDep, Who
 from api.schemas import Open
 from domain.complaints.complaint import Complaint
+from domain.time import epoch_seconds
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api/complaints", tags=["complaints"])
-Writer = Annotated[Principal, Depends(role("complaints"))]
-Reader = Annotated[Principal, Depends(role("complaints-read"))]
 Ref = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9._-]+$")]
 Text = Annotated[str, Field(max_length=5000)]
 Short = Annotated[str, Field(max_length=200)]
-
 
 
 class ComplaintOut(Open):
@@ -129,17 +124,16 @@ def _out(complaint: Complaint) -> dict[str, Any]:
 
 @router.post("", status_code=201, response_model=ComplaintOut,
              summary="Open a complaint (optionally linked to calls and an agent)")
-def open_complaint(body: OpenComplaint, service: ComplaintsDep, who: Writer) -> dict[str, Any]:
-    with domain_errors():
-        return _out(service.open(who.name, **body.model_dump()))
+def open_complaint(body: OpenComplaint, service: ComplaintsDep, who: Who) -> dict[str, Any]:
+    return _out(service.open(who.name, **body.model_dump()))
 
 
 @router.get("", response_model=ComplaintList, summary="Complaints, newest first, and calls "
             "agents flagged as complaints in their wrap-up")
-def list_complaints(runtime: RuntimeDep, who: Reader, status: str | None = None,
+def list_complaints(runtime: RuntimeDep, who: Who, status: str | None = None,
                     category: str | None = None, agent: str | None = None,
                     severity: str | None = None) -> dict[str, Any]:
-    view: dict[str, Any] = read_fold(runtime, "complaints", lambda f: f.view(runtime.clock()))
+    view: dict[str, Any] = runtime.read("complaints", lambda f: f.view(runtime.clock()))
     view["complaints"] = [c for c in view["complaints"] if (status is None or c["status"]
                           == status) and (category is None or c["category"] == category)
                           and (agent is None or agent in c["agents"])
@@ -149,65 +143,60 @@ def list_complaints(runtime: RuntimeDep, who: Reader, status: str | None = None,
 
 @router.get("/report", summary="Received, resolved, resolution rate and breaches, in total, "
             "per agent and per category")
-def report(runtime: RuntimeDep, who: Reader,
+def report(runtime: RuntimeDep, who: Who,
            since: Annotated[datetime, Query(alias="from")],
            until: Annotated[datetime | None, Query(alias="to")] = None) -> dict[str, Any]:
-    lo = instant(since, "from")
-    hi = instant(until, "to")
+    lo = epoch_seconds(since, "from")
+    hi = epoch_seconds(until, "to")
     if hi is None:  # up to now, now included
         hi = math.nextafter(runtime.clock(), math.inf)
     assert lo is not None
-    return read_fold(runtime, "complaints", lambda f: f.report(lo, hi))
+    found: dict[str, Any] = runtime.read("complaints", lambda f: f.report(lo, hi))
+    return found
 
 
 @router.post("/check-deadlines", response_model=BreachesOut,
              summary="Record the deadline breaches due by now")
-def check_deadlines(service: ComplaintsDep, who: Writer) -> dict[str, Any]:
+def check_deadlines(service: ComplaintsDep, who: Who) -> dict[str, Any]:
     now = service.clock()
-    with domain_errors():
-        breaches = service.check_deadlines(now)
+    breaches = service.check_deadlines(now)
     return {"checked_at": now, "breaches": [b.__dict__ for b in breaches]}
 
 
 @router.get("/{reference}", response_model=ComplaintOut, summary="One complaint")
-def get_complaint(reference: Ref, service: ComplaintsDep, who: Reader) -> dict[str, Any]:
-    with domain_errors():
-        return _out(service.get(reference))
+def get_complaint(reference: Ref, service: ComplaintsDep, who: Who) -> dict[str, Any]:
+    return _out(service.get(reference))
 
 
 @router.get("/{reference}/timeline", response_model=TimelineOut,
             summary="The complaint's events merged with its calls' events, recordings and "
                     "the agents' state at the time")
-def timeline(reference: Ref, service: ComplaintsDep, who: Reader) -> dict[str, Any]:
-    with domain_errors():
-        return service.timeline(reference)
+def timeline(reference: Ref, service: ComplaintsDep, who: Who) -> dict[str, Any]:
+    return service.timeline(reference)
 
 
 @router.post("/{reference}/calls", response_model=ComplaintOut,
              summary="Link a call (and the agents who took or dialled it)")
 def link_call(reference: Ref, body: LinkCall, service: ComplaintsDep,
-              who: Writer) -> dict[str, Any]:
-    with domain_errors():
-        return _out(service.link_call(reference, who.name, body.call))
+              who: Who) -> dict[str, Any]:
+    return _out(service.link_call(reference, who.name, body.call))
 
 
 @router.post("/{reference}/agents", response_model=ComplaintOut, summary="Link an agent")
 def link_agent(reference: Ref, body: LinkAgent, service: ComplaintsDep,
-               who: Writer) -> dict[str, Any]:
-    with domain_errors():
-        return _out(service.change(reference, lambda c, at: c.link_agent(
-            at, who.name, body.agent, body.agent_name)))
+               who: Who) -> dict[str, Any]:
+    return _out(service.change(reference, lambda c, at: c.link_agent(
+        at, who.name, body.agent, body.agent_name)))
 
 
 def _step(path: str, model: type[BaseModel], summary: str, act: Any) -> None:
     """A lifecycle step: POST ``/{reference}/<path>`` with ``model``; ``act(complaint, at,
-    by, body, policies)`` changes the complaint."""
+    by, body, deadlines)`` changes the complaint (``deadlines``: the center's policy)."""
 
     def endpoint(reference: Ref, body: BaseModel, service: ComplaintsDep,
-                 policies: PoliciesDep, who: Writer) -> dict[str, Any]:
-        with domain_errors():
-            return _out(service.change(reference, lambda c, at: act(c, at, who.name, body,
-                                                                   policies)))
+                 who: Who) -> dict[str, Any]:
+        return _out(service.change(reference, lambda c, at: act(c, at, who.name, body,
+                                                               service.policy)))
 
     endpoint.__annotations__["body"] = model  # the step's own request model
     endpoint.__name__ = path.replace("-", "_")
@@ -225,7 +214,7 @@ _step("escalate", Escalate, "Escalate",
       lambda c, at, by, b, p: c.escalate(at, by, b.to, b.reason))
 _step("severity", Severity, "Change the severity (deadlines follow)",
       lambda c, at, by, b, p: c.change_severity(at, by, b.severity, b.major_reason,
-                                                p.deadlines))
+                                                p))
 _step("resolve", Resolve, "Resolve (resolution, responsibility, penalty note)",
       lambda c, at, by, b, p: c.resolve(at, by, b.resolution, b.responsibility,
                                         b.penalty_note))
@@ -234,4 +223,4 @@ _step("follow-up", FollowUp, "Record a follow-up visit (satisfied or not)",
 _step("close", Close, "Close a resolved complaint",
       lambda c, at, by, b, p: c.close(at, by, b.note))
 _step("reopen", Reopen, "Reopen a resolved or closed complaint",
-      lambda c, at, by, b, p: c.reopen(at, by, b.reason, p.deadlines))
+      lambda c, at, by, b, p: c.reopen(at, by, b.reason, p))

@@ -7,11 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from adapters.store.application import CallCenter, read_events
 from adapters.store.call_facts import agent_history, agent_interfaces, aggregate_events, call_facts
+from api.runtime import load
 from domain.complaints.complaint import Complaint, complaint_id, new_reference
 from domain.complaints.deadlines import Breach, DeadlinePolicy, check_deadlines
 from domain.errors import AlreadyExists, UnknownAggregate
@@ -46,13 +46,7 @@ class ComplaintService:
         self.app, self.clock, self.policy, self.qa_entries = app, clock, policy, qa_entries
 
     def get(self, reference: str) -> Complaint:
-        try:
-            found: Any = self.app.repository.get(complaint_id(reference))
-        except AggregateNotFoundError:
-            raise UnknownAggregate(f"no complaint {reference!r}") from None
-        if not isinstance(found, Complaint):
-            raise UnknownAggregate(f"no complaint {reference!r}")
-        return found
+        return load(self.app, Complaint, complaint_id(reference), f"complaint {reference!r}")
 
     def open(self, by: str, *, reference: str | None = None, channel: str,
              customer_name: str, customer_number: str = "", customer_contact: str = "",

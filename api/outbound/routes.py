@@ -8,21 +8,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, HTTPException, Query, UploadFile
 from pydantic import BaseModel, Field
 
-from api.auth import Principal, mask_view
-from api.complaints.access import role
-from api.complaints.deps import DndDep, PoliciesDep, WrapupDep, domain_errors, instant
-from api.complaints.settings import agent_extension
+from api.auth import Principal, mask_view, own_extension
+from api.deps import Who, service
+from api.outbound.dnd import DndService
+from api.outbound.wrapup import WrapupService
 from api.schemas import Open
+from domain.time import epoch_seconds
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["dnd and wrap-up"])
-DndUser = Annotated[Principal, Depends(role("dnd"))]
-WrapupUser = Annotated[Principal, Depends(role("wrapup"))]
+DndDep = Annotated[DndService, Depends(service("dnd", DndService))]
+WrapupDep = Annotated[WrapupService, Depends(service("wrapup", WrapupService))]
 Number = Annotated[str, Field(min_length=1, max_length=40)]
 CallRef = Annotated[str, Field(min_length=1, max_length=80)]
 MAX_CSV_BYTES = 20 * 1024 * 1024
-
 
 
 class DndLookup(Open):
@@ -87,25 +87,24 @@ class WrapupNote(BaseModel):
 
 # -- DND -------------------------------------------------------------------------------
 @router.get("/dnd", response_model=DndList, summary="The DND list, newest first")
-def dnd_list(dnd: DndDep, who: DndUser, offset: Annotated[int, Query(ge=0)] = 0,
+def dnd_list(dnd: DndDep, who: Who, offset: Annotated[int, Query(ge=0)] = 0,
              limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
     return mask_view(dnd.entries(offset, limit), who.role)  # type: ignore[no-any-return]
 
 
 @router.post("/dnd", status_code=201, response_model=DndChange,
              summary="Add a number (from an admin, or from a complaint)")
-def dnd_add(body: AddDnd, dnd: DndDep, who: DndUser) -> dict[str, Any]:
+def dnd_add(body: AddDnd, dnd: DndDep, who: Who) -> dict[str, Any]:
     source = "complaint" if body.complaint or who.role == "complaints" else "admin"
-    with domain_errors():
-        added, version = dnd.add(who.name, body.number, source, complaint=body.complaint,
-                                 note=body.note)
-        found = dnd.lookup(body.number)
+    added, version = dnd.add(who.name, body.number, source, complaint=body.complaint,
+                             note=body.note)
+    found = dnd.lookup(body.number)
     return mask_view({**found, "added": added, "version": version}, who.role)  # type: ignore[no-any-return]
 
 
 @router.post("/dnd/import", response_model=DndImport,
              summary="Import a CSV of numbers (one per line, or a number/phone column)")
-async def dnd_import(file: UploadFile, dnd: DndDep, who: DndUser) -> dict[str, Any]:
+async def dnd_import(file: UploadFile, dnd: DndDep, who: Who) -> dict[str, Any]:
     data = await file.read(MAX_CSV_BYTES + 1)
     if len(data) > MAX_CSV_BYTES:
         raise HTTPException(413, f"the file is over {MAX_CSV_BYTES} bytes: split it")
@@ -113,62 +112,57 @@ async def dnd_import(file: UploadFile, dnd: DndDep, who: DndUser) -> dict[str, A
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise HTTPException(422, f"the file is not UTF-8 text: {error}") from error
-    with domain_errors():
-        report = dnd.import_csv(who.name, text, file.filename or "upload.csv")
+    report = dnd.import_csv(who.name, text, file.filename or "upload.csv")
     return mask_view(report, who.role)  # type: ignore[no-any-return]
 
 
 @router.get("/dnd/{number}", response_model=DndLookup, summary="Is this number on the list?")
-def dnd_lookup(number: Number, dnd: DndDep, who: DndUser) -> dict[str, Any]:
-    with domain_errors():
-        return mask_view(dnd.lookup(number), who.role)  # type: ignore[no-any-return]
+def dnd_lookup(number: Number, dnd: DndDep, who: Who) -> dict[str, Any]:
+    return mask_view(dnd.lookup(number), who.role)  # type: ignore[no-any-return]
 
 
 @router.delete("/dnd/{number}", response_model=DndChange,
                summary="Remove a number (with the reason)")
-def dnd_remove(number: Number, dnd: DndDep, who: DndUser,
+def dnd_remove(number: Number, dnd: DndDep, who: Who,
                reason: Annotated[str, Query(min_length=1, max_length=2000)]) -> dict[str, Any]:
-    with domain_errors():
-        version = dnd.remove(who.name, number, reason)
-        found = dnd.lookup(number)
+    version = dnd.remove(who.name, number, reason)
+    found = dnd.lookup(number)
     return mask_view({**found, "version": version}, who.role)  # type: ignore[no-any-return]
 
 
 # -- wrap-up ---------------------------------------------------------------------------
-def _acting_agent(who: Principal, policies: Any) -> str | None:
-    """An agent acts on their own calls only: their extension; None for a supervisor."""
-    return agent_extension(who.name, policies) if who.role == "agent" else None
+def _acting_agent(who: Principal) -> str | None:
+    """An agent acts on their own calls only: their bound extension; None for a
+    supervisor."""
+    return own_extension(who) if who.role == "agent" else None
 
 
 @router.get("/calls/{call}/wrapup", response_model=WrapupOut, summary="A call's wrap-up")
-def wrapup_get(call: CallRef, service: WrapupDep, policies: PoliciesDep,
-               who: WrapupUser) -> dict[str, Any]:
-    with domain_errors():
-        out = service.get(call)
-        mine = _acting_agent(who, policies)
-        if mine is not None and mine not in out["agents"]:
-            raise HTTPException(403, f"call {out['linkedid']} is not yours")
+def wrapup_get(call: CallRef, service: WrapupDep,
+               who: Who) -> dict[str, Any]:
+    out = service.get(call)
+    mine = _acting_agent(who)
+    if mine is not None and mine not in out["agents"]:
+        raise HTTPException(403, f"call {out['linkedid']} is not yours")
     return mask_view(out, who.role)  # type: ignore[no-any-return]
 
 
 @router.put("/calls/{call}/wrapup", response_model=WrapupOut,
             summary="Set the disposition and notes (the latest counts)")
-def wrapup_set(call: CallRef, body: SetWrapup, service: WrapupDep, policies: PoliciesDep,
-               who: WrapupUser) -> dict[str, Any]:
-    with domain_errors():
-        out = service.set(call, who.name, body.code, body.notes,
-                          instant(body.callback_at, "callback_at"),
-                          by_agent=_acting_agent(who, policies), agent=body.agent)
+def wrapup_set(call: CallRef, body: SetWrapup, service: WrapupDep,
+               who: Who) -> dict[str, Any]:
+    out = service.set(call, who.name, body.code, body.notes,
+                      epoch_seconds(body.callback_at, "callback_at"),
+                      by_agent=_acting_agent(who), agent=body.agent)
     return mask_view(out, who.role)  # type: ignore[no-any-return]
 
 
 @router.post("/calls/{call}/wrapup/notes", response_model=WrapupOut,
              summary="Add a note to a call's wrap-up")
-def wrapup_note(call: CallRef, body: WrapupNote, service: WrapupDep, policies: PoliciesDep,
-                who: WrapupUser) -> dict[str, Any]:
-    with domain_errors():
-        out = service.add_note(call, who.name, body.text,
-                               by_agent=_acting_agent(who, policies))
+def wrapup_note(call: CallRef, body: WrapupNote, service: WrapupDep,
+                who: Who) -> dict[str, Any]:
+    out = service.add_note(call, who.name, body.text,
+                           by_agent=_acting_agent(who))
     return mask_view(out, who.role)  # type: ignore[no-any-return]
 
 
@@ -176,6 +170,5 @@ def wrapup_note(call: CallRef, body: WrapupNote, service: WrapupDep, policies: P
             summary="A customer's class (potential, intent, near-closing, closed) from the "
                     "dispositions of their calls")
 def customer(number: Number, service: WrapupDep,
-             who: Annotated[Principal, Depends(role("customers"))]) -> dict[str, Any]:
-    with domain_errors():
-        return mask_view(service.customer(number), who.role)  # type: ignore[no-any-return]
+             who: Who) -> dict[str, Any]:
+    return mask_view(service.customer(number), who.role)  # type: ignore[no-any-return]

@@ -1,5 +1,5 @@
 """PBX actions on people's behalf: build the AMI action, record the request, send it
-through the runtime's AMI client (``runtime.pbx``), record the PBX's answer, and turn a
+through the AMI client ``api.bootstrap`` gives it, record the PBX's answer, and turn a
 PBX error into a clear HTTP status (:func:`http_status`).
 
 Supervisors listen / whisper / barge on a live call with a ChanSpy Originate for their
@@ -17,19 +17,23 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
 from adapters.ami.client import ActionResult
 from adapters.store.application import CallCenter
-from api.outbound.dnd import DndService
-from domain.errors import DndNumberRefused, InvalidChoice, NoAgentOnCall, UnknownAggregate
+from api.runtime import load
+from domain.errors import (
+    DndNumberRefused,
+    InvalidChoice,
+    NoAgentOnCall,
+    PbxTimeout,
+    PbxUnavailable,
+)
 from domain.ids import call_id
-from domain.outbound.dnd import OutboundDial
+from domain.outbound.dnd import DndRegistry, OutboundDial
 from domain.pbx_actions.action import PbxAction, pbx_action_id
 from domain.telephony.call import Call
 
-__all__ = ["SPY_OPTIONS", "PbxActions", "PbxClient", "PbxPlan", "PbxTimeout",
-           "PbxUnavailable", "http_status", "record_dict"]
+__all__ = ["SPY_OPTIONS", "DialGuard", "PbxActions", "PbxClient", "PbxPlan", "http_status",
+           "record_dict"]
 
 SPY_OPTIONS = {"listen": "qEb", "whisper": "qEbw", "barge": "qEbB"}
 
@@ -41,12 +45,14 @@ class PbxClient(Protocol):
                     timeout: float = 5.0) -> ActionResult: ...
 
 
-class PbxUnavailable(Exception):
-    """No AMI connection to send the action on (or it ended before the answer)."""
+class DialGuard(Protocol):
+    """The DND guard every click-to-dial goes through first (``api.outbound.dnd``'s
+    ``DndService``, given by ``api.bootstrap``): records the dial asked for and whether
+    the registry refused it."""
 
+    def request_dial(self, key: str, by: str, agent: str, number: str) -> OutboundDial: ...
 
-class PbxTimeout(Exception):
-    """The PBX did not answer in time."""
+    def registry(self) -> DndRegistry: ...
 
 
 @dataclass(frozen=True)
@@ -82,7 +88,7 @@ def record_dict(record: PbxAction) -> dict[str, Any]:
 
 class PbxActions:
     def __init__(self, app: CallCenter, clock: Callable[[], float], client: PbxClient | None,
-                 dnd: DndService, plan: PbxPlan | None = None) -> None:
+                 dnd: DialGuard, plan: PbxPlan | None = None) -> None:
         self.app, self.clock, self.client, self.dnd = app, clock, client, dnd
         self.plan = plan or PbxPlan()
 
@@ -103,13 +109,7 @@ class PbxActions:
             key = UUID(ref)
         except ValueError:
             key = call_id(ref)
-        try:
-            found: Any = self.app.repository.get(key)
-        except AggregateNotFoundError:
-            raise UnknownAggregate(f"no call {ref!r} (give a call id or a Linkedid)") from None
-        if not isinstance(found, Call):
-            raise UnknownAggregate(f"no call {ref!r} (give a call id or a Linkedid)")
-        return found
+        return load(self.app, Call, key, f"call {ref!r} (give a call id or a Linkedid)")
 
     @staticmethod
     def agent_channel(call: Call) -> str:
@@ -206,9 +206,5 @@ class PbxActions:
         raise error
 
     def get(self, action_id: str) -> PbxAction:
-        try:
-            found: Any = self.app.repository.get(pbx_action_id(action_id))
-        except AggregateNotFoundError:
-            raise UnknownAggregate(f"no PBX action {action_id!r}") from None
-        assert isinstance(found, PbxAction)
-        return found
+        return load(self.app, PbxAction, pbx_action_id(action_id),
+                    f"PBX action {action_id!r}")

@@ -92,21 +92,22 @@ class EvaluationService:
         return self.evaluation(key)
 
     # -- the agent -------------------------------------------------------------------------
-    def _own(self, key: str, user: str) -> Evaluation:
+    def _own(self, key: str, extension: str) -> Evaluation:
         evaluation = self._evaluation(key)
-        if evaluation.calibration is not None or not agent_owns(user, evaluation.call) or \
-                evaluation.status in OPEN:
+        if evaluation.calibration is not None or not agent_owns(extension, evaluation.call) \
+                or evaluation.status in OPEN:
             raise UnknownAggregate(f"no evaluation {key} of yours")
         return evaluation
 
-    def acknowledge(self, key: str, user: str) -> dict[str, Any]:
-        evaluation = self._own(key, user)
+    def acknowledge(self, key: str, user: str, extension: str) -> dict[str, Any]:
+        """``user`` (whose ``extension`` took the call) accepts the result."""
+        evaluation = self._own(key, extension)
         evaluation.acknowledge(self.qa.clock(), user)
         self.qa.save(evaluation)
         return self.evaluation(key)
 
-    def dispute(self, key: str, reason: str, user: str) -> dict[str, Any]:
-        evaluation = self._own(key, user)
+    def dispute(self, key: str, reason: str, user: str, extension: str) -> dict[str, Any]:
+        evaluation = self._own(key, extension)
         evaluation.dispute(reason, self.qa.clock(), user)
         self.qa.save(evaluation)
         return self.evaluation(key)
@@ -156,10 +157,11 @@ class EvaluationService:
         rows = [r for r in self.rows() if r["analyst"] == analyst and r["status"] in OPEN]
         return sorted(rows, key=lambda r: (r["call"].get("started_at") or 0, r["id"]))
 
-    def mine(self, user: str) -> list[dict[str, Any]]:
-        """An agent's results: submitted and later, calibrations left out."""
+    def mine(self, extension: str) -> list[dict[str, Any]]:
+        """An agent's results (the calls their extension took): submitted and later,
+        calibrations left out."""
         return [r for r in self.rows() if r["calibration"] is None
-                and r["status"] not in OPEN and agent_owns(user, r["call"])]
+                and r["status"] not in OPEN and agent_owns(extension, r["call"])]
 
     def report(self, since: float | None, until: float | None, by: str, period: str
                ) -> dict[str, Any]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 
 from api.auth import Principal, mask_view
-from api.qa.access import qa_role
-from api.qa.deps import EvaluationsDep, QaRoute, epoch
+from api.deps import Who
+from api.qa.deps import EvaluationsDep
 from api.qa.schemas import (
     AnswersIn,
     AssignIn,
@@ -22,14 +22,11 @@ from api.qa.schemas import (
     RescoreIn,
     SubmitIn,
 )
+from domain.time import epoch_seconds
 
 __all__ = ["router"]
 
-router = APIRouter(route_class=QaRoute)
-Reader = Annotated[Principal, Depends(qa_role("qa_read"))]
-Sampler = Annotated[Principal, Depends(qa_role("qa_sample"))]
-Analyst = Annotated[Principal, Depends(qa_role("qa_work"))]
-Reviewer = Annotated[Principal, Depends(qa_role("qa_review"))]
+router = APIRouter(prefix="/api/qa", tags=["qa"])
 Status = Literal["assigned", "in-progress", "submitted", "acknowledged", "disputed", "final"]
 
 
@@ -39,14 +36,14 @@ def _many(rows: list[dict[str, Any]], who: Principal) -> dict[str, Any]:
 
 @router.post("/evaluations", response_model=EvaluationOut, status_code=201,
              summary="Assign a recorded call to an analyst (or to several, for calibration)")
-def assign(body: AssignIn, evaluations: EvaluationsDep, who: Sampler) -> dict[str, Any]:
+def assign(body: AssignIn, evaluations: EvaluationsDep, who: Who) -> dict[str, Any]:
     out = evaluations.assign(body.call_id, body.form, body.analyst or who.name, who.name,
                              body.calibration, body.reference)
     return mask_view(out, who.role)  # type: ignore[no-any-return]
 
 
 @router.get("/evaluations", response_model=EvaluationsOut, summary="Evaluations, newest first")
-def listing(evaluations: EvaluationsDep, who: Reader, analyst: str | None = None,
+def listing(evaluations: EvaluationsDep, who: Who, analyst: str | None = None,
             agent: Annotated[str | None, Query(description="extension or name")] = None,
             status: Status | None = None, form: str | None = None,
             sample_id: str | None = None, calibration: str | None = None) -> dict[str, Any]:
@@ -62,33 +59,33 @@ def listing(evaluations: EvaluationsDep, who: Reader, analyst: str | None = None
 
 @router.get("/work", response_model=EvaluationsOut,
             summary="My work queue: evaluations assigned to me, not yet submitted")
-def work(evaluations: EvaluationsDep, who: Analyst) -> dict[str, Any]:
+def work(evaluations: EvaluationsDep, who: Who) -> dict[str, Any]:
     return _many(evaluations.work(who.name), who)
 
 
 @router.get("/evaluations/{evaluation_id}", response_model=EvaluationOut,
             summary="An evaluation, its form version and its whole history")
-def evaluation(evaluation_id: str, evaluations: EvaluationsDep, who: Reader
+def evaluation(evaluation_id: str, evaluations: EvaluationsDep, who: Who
                ) -> dict[str, Any]:
     return mask_view(evaluations.evaluation(evaluation_id), who.role)  # type: ignore[no-any-return]
 
 
 @router.post("/evaluations/{evaluation_id}/start", response_model=EvaluationOut)
-def start(evaluation_id: str, evaluations: EvaluationsDep, who: Analyst) -> dict[str, Any]:
+def start(evaluation_id: str, evaluations: EvaluationsDep, who: Who) -> dict[str, Any]:
     return mask_view(evaluations.start(evaluation_id, who.name), who.role)  # type: ignore[no-any-return]
 
 
 @router.put("/evaluations/{evaluation_id}/answers", response_model=EvaluationOut,
             summary="Save the answers so far (a draft; partial answers allowed)")
 def save_answers(evaluation_id: str, body: AnswersIn, evaluations: EvaluationsDep,
-                 who: Analyst) -> dict[str, Any]:
+                 who: Who) -> dict[str, Any]:
     out = evaluations.save_answers(evaluation_id, body.answers, who.name)
     return mask_view(out, who.role)  # type: ignore[no-any-return]
 
 
 @router.post("/evaluations/{evaluation_id}/submit", response_model=EvaluationOut,
              summary="Submit: scored with the evaluation's form version")
-def submit(evaluation_id: str, body: SubmitIn, evaluations: EvaluationsDep, who: Analyst
+def submit(evaluation_id: str, body: SubmitIn, evaluations: EvaluationsDep, who: Who
            ) -> dict[str, Any]:
     out = evaluations.submit(evaluation_id, body.answers, body.note, who.name)
     return mask_view(out, who.role)  # type: ignore[no-any-return]
@@ -96,14 +93,14 @@ def submit(evaluation_id: str, body: SubmitIn, evaluations: EvaluationsDep, who:
 
 @router.post("/evaluations/{evaluation_id}/rescore", response_model=EvaluationOut,
              summary="Re-score (a new version of the score; the earlier stays in history)")
-def rescore(evaluation_id: str, body: RescoreIn, evaluations: EvaluationsDep, who: Reviewer
+def rescore(evaluation_id: str, body: RescoreIn, evaluations: EvaluationsDep, who: Who
             ) -> dict[str, Any]:
     return evaluations.rescore(evaluation_id, body.answers, body.reason, who.name)
 
 
 @router.post("/evaluations/{evaluation_id}/uphold", response_model=EvaluationOut,
              summary="Uphold a disputed result as it is")
-def uphold(evaluation_id: str, body: ReasonIn, evaluations: EvaluationsDep, who: Reviewer
+def uphold(evaluation_id: str, body: ReasonIn, evaluations: EvaluationsDep, who: Who
            ) -> dict[str, Any]:
     return evaluations.uphold(evaluation_id, body.reason, who.name)
 
@@ -112,19 +109,19 @@ def uphold(evaluation_id: str, body: ReasonIn, evaluations: EvaluationsDep, who:
             summary="Average score, fatal faults and share of calls evaluated, per agent, "
             "form or queue and per period")
 def report(evaluations: EvaluationsDep,
-           who: Annotated[Principal, Depends(qa_role("qa_reports"))],
+           who: Who,
            by: Literal["agent", "form", "queue"] = "agent",
            period: Literal["all", "day", "week", "month"] = "all",
            since: Annotated[datetime | None, Query(alias="from")] = None,
            until: Annotated[datetime | None, Query(alias="to")] = None) -> dict[str, Any]:
-    return evaluations.report(epoch(since, "from"), epoch(until, "to"), by, period)
+    return evaluations.report(epoch_seconds(since, "from"), epoch_seconds(until, "to"), by, period)
 
 
 @router.get("/calibration", response_model=CalibrationOut,
             summary="Several analysts on one call: each question's spread, each analyst's "
             "deviation from the mean and from the reference")
 def calibration(evaluations: EvaluationsDep,
-                who: Annotated[Principal, Depends(qa_role("qa_calibration"))],
+                who: Who,
                 session: str | None = None, call_id: str | None = None) -> dict[str, Any]:
     out = evaluations.calibration(session, call_id)
     return mask_view(out, who.role)  # type: ignore[no-any-return]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
 from api.auth import Principal, mask_number, mask_view
-from api.qa.access import qa_role
-from api.qa.deps import EvaluationsDep, QaDep, QaRoute, epoch
+from api.deps import Who
+from api.qa.deps import EvaluationsDep, QaDep
 from api.qa.schemas import (
     AssignedOut,
     AssignSampleIn,
@@ -18,19 +18,18 @@ from api.qa.schemas import (
     SampleOut,
     SamplesOut,
 )
+from domain.time import epoch_seconds
 
 __all__ = ["router"]
 
-router = APIRouter(route_class=QaRoute)
-Reader = Annotated[Principal, Depends(qa_role("qa_read"))]
-Sampler = Annotated[Principal, Depends(qa_role("qa_sample"))]
+router = APIRouter(prefix="/api/qa", tags=["qa"])
 Seconds = Annotated[float | None, Query(ge=0, le=1e9)]
 
 
 @router.get("/catalogue", response_model=CatalogueOut,
             summary="Every recording with its call, agent, queue, duration and QA status")
 def catalogue(
-    qa: QaDep, who: Annotated[Principal, Depends(qa_role("qa_catalogue"))],
+    qa: QaDep, who: Who,
     agent: Annotated[str | None, Query(description="extension or name")] = None,
     queue: str | None = None,
     direction: str | None = None,
@@ -42,7 +41,7 @@ def catalogue(
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> dict[str, Any]:
-    lo, hi = epoch(since, "from"), epoch(until, "to")
+    lo, hi = epoch_seconds(since, "from"), epoch_seconds(until, "to")
     rows = [r for r in qa.catalogue(with_files=False)
             if (agent is None or agent in (r["agent"], r["agent_name"]))
             and (queue is None or r["queue"] == queue)
@@ -67,7 +66,7 @@ def _shown(sample: dict[str, Any], who: Principal) -> dict[str, Any]:
 @router.post("/samples", response_model=SampleOut, status_code=201,
              summary="Draw a sample with a policy for a period (the same draw again returns "
              "the sample drawn before, with 200)")
-def draw(body: SampleIn, qa: QaDep, who: Sampler, response: Response) -> dict[str, Any]:
+def draw(body: SampleIn, qa: QaDep, who: Who, response: Response) -> dict[str, Any]:
     sample = qa.draw_sample(body.policy, body.period, body.seed, body.complained_numbers,
                             who.name)
     response.status_code = 201 if sample["new"] else 200
@@ -75,19 +74,19 @@ def draw(body: SampleIn, qa: QaDep, who: Sampler, response: Response) -> dict[st
 
 
 @router.get("/samples", response_model=SamplesOut, summary="Samples drawn, newest first")
-def samples(qa: QaDep, who: Reader) -> dict[str, Any]:
+def samples(qa: QaDep, who: Who) -> dict[str, Any]:
     return {"samples": qa.samples()}
 
 
 @router.get("/samples/{sample_id}", response_model=SampleOut,
             summary="A sample as recorded, and drawn again from the record")
-def sample(sample_id: str, qa: QaDep, who: Reader) -> dict[str, Any]:
+def sample(sample_id: str, qa: QaDep, who: Who) -> dict[str, Any]:
     return _shown(qa.sample(sample_id), who)
 
 
 @router.post("/samples/{sample_id}/assign", response_model=AssignedOut,
              summary="Assign the sample's calls to analysts in turn")
 def assign_sample(sample_id: str, body: AssignSampleIn, evaluations: EvaluationsDep,
-                  who: Sampler) -> dict[str, Any]:
+                  who: Who) -> dict[str, Any]:
     return evaluations.assign_sample(sample_id, body.form, body.analysts or [who.name],
                                      who.name)

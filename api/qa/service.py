@@ -10,14 +10,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adapters.store.application import CallCenter
 from api.qa.views import QaViews
-from domain.errors import AlreadyExists, UnknownAggregate
+from api.runtime import load
+from domain.errors import AlreadyExists, ChangedMeanwhile, UnknownAggregate
 from domain.qa.form import EvaluationForm
 from domain.qa.ids import form_id, policy_id
 from domain.qa.policy import SamplingPolicy
@@ -25,51 +24,28 @@ from domain.qa.sample import Sample
 from domain.qa.sampling import Candidate, period_bounds, population_digest
 from projections.qa.catalogue import CallEntry
 
-__all__ = ["ChangedMeanwhile", "QaService", "QaSettings", "agent_owns", "call_facts",
-           "parse_id"]
+__all__ = ["QaService", "agent_owns", "call_facts", "parse_id"]
 
 A = TypeVar("A", bound=Aggregate)
 
 
-class QaSettings(BaseSettings):
-    """``CALLBOARD_QA_DISPUTE_WINDOW_H``: how long an agent may dispute a result."""
-
-    model_config = SettingsConfigDict(env_prefix="CALLBOARD_QA_", env_file=".env",
-                                      extra="ignore")
-
-    dispute_window_h: float = 72.0
-
-
-class ChangedMeanwhile(Exception):
-    """Someone else changed the same thing between our read and our write."""
-
-
-def agent_owns(user: str, call: dict[str, Any]) -> bool:
-    """A user with the agent role is the agent of a call when their login name is the
-    agent's extension (``1001``) or the agent's name in lower case with dots for spaces
-    (``Alice Martin`` -> ``alice.martin``)."""
-    extension, name = call.get("agent") or "", call.get("agent_name") or ""
-    return (bool(extension) and user == extension) or (
-        bool(name) and user.lower() == ".".join(name.lower().split()))
+def agent_owns(extension: str, call: dict[str, Any]) -> bool:
+    """The agent of a call is the one whose extension took it (``extension``: the user's
+    bound extension, ``api.auth.own_extension``)."""
+    return bool(extension) and call.get("agent") == extension
 
 
 class QaService:
-    def __init__(self, app: CallCenter, clock: Callable[[], float],
+    def __init__(self, app: CallCenter, clock: Callable[[], float], views: QaViews,
                  recordings_dir: Path | None = None, timezone: str = "UTC",
                  dispute_window_s: float = 72 * 3600.0) -> None:
-        self.app, self.clock, self.recordings_dir = app, clock, recordings_dir
+        self.app, self.clock, self.views = app, clock, views
+        self.recordings_dir = recordings_dir
         self.timezone, self.dispute_window_s = timezone, dispute_window_s
-        self.views = QaViews(app)
 
     # -- aggregates ------------------------------------------------------------------------
     def load(self, cls: type[A], key: UUID, what: str) -> A:
-        try:
-            aggregate: Aggregate = self.app.repository.get(key)
-        except AggregateNotFoundError:
-            raise UnknownAggregate(f"no {what}") from None
-        if not isinstance(aggregate, cls):
-            raise UnknownAggregate(f"no {what}")
-        return aggregate
+        return load(self.app, cls, key, what)
 
     def exists(self, key: UUID) -> bool:
         return bool(self.app.recorder.select_events(key, limit=1))

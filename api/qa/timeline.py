@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.store.application import CallCenter
 from api.qa.views import QaViews
 
 __all__ = ["qa_timeline_entries"]
@@ -12,10 +11,10 @@ __all__ = ["qa_timeline_entries"]
 _STEPS = (("assigned_at", "Evaluation.Assigned"), ("submitted_at", "Evaluation.Submitted"))
 
 
-def qa_timeline_entries(app: CallCenter) -> Any:
+def qa_timeline_entries(views: QaViews) -> Any:
     """``call ids -> entries``: each evaluation of those calls, when it was assigned and
-    submitted, disputed and resolved, with its score."""
-    views = QaViews(app)
+    submitted, disputed and resolved, with its score (the complaints service's hook,
+    wired by ``api.bootstrap``)."""
 
     def entries(call_ids: list[str]) -> list[dict[str, Any]]:
         wanted = set(call_ids)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, WebSocket
+from fastapi import APIRouter, Form, HTTPException, Request, WebSocket
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from api.auth import COOKIE, Principal, UserDirectory
-from api.deps import RuntimeDep, access, bearer_token, identify, require, role_allowed
+from api.access import ACCESS, BOARD_SOCKETS
+from api.auth import COOKIE, UserDirectory
+from api.deps import RuntimeDep, Who, bearer_token, role_allowed
 from api.push import Hub
 from api.schemas import Health, Me, Ready
 
@@ -18,9 +19,7 @@ __all__ = ["router"]
 
 router = APIRouter()
 STATIC = Path(__file__).parent.parent / "static"
-PAGES = {"wallboard": "wallboard", "agents": "agents", "calls": "monitoring",
-         "qa": "qa_work", "my-evaluations": "qa_mine", "complaints": "complaints"}
-BOARDS = ("wallboard", "agents", "monitoring")
+PAGES = ("wallboard", "agents", "calls", "qa", "my-evaluations", "complaints")
 
 
 @router.post("/api/login", tags=["auth"], status_code=303,
@@ -43,9 +42,10 @@ def logout() -> Response:
     return response
 
 
-@router.get("/api/me", tags=["auth"], response_model=Me)
-def me(who: Annotated[Principal, Depends(identify)]) -> dict[str, str]:
-    return {"name": who.name, "role": who.role}
+@router.get("/api/me", tags=["auth"], response_model=Me,
+            summary="Who I am: name, role and the extension bound to me (agents)")
+def me(who: Who) -> dict[str, str | None]:
+    return {"name": who.name, "role": who.role, "extension": who.extension or None}
 
 
 @router.get("/api/health", tags=["system"], response_model=Health, summary="The process is up")
@@ -68,7 +68,7 @@ def ready(runtime: RuntimeDep) -> Response:
 
 
 @router.get("/metrics", tags=["system"], summary="Prometheus metrics")
-def metrics(request: Request, who: Annotated[Principal, Depends(require("metrics"))]) -> Response:
+def metrics(request: Request, who: Who) -> Response:
     request.app.state.metrics.refresh()
     return Response(generate_latest(request.app.state.metrics.registry),
                     media_type=CONTENT_TYPE_LATEST)
@@ -99,7 +99,7 @@ def _page(page: str) -> Any:
         principal = users.authenticate(token)
         if principal is None:
             return RedirectResponse(f"/login?next=/{page}", status_code=303)
-        if not role_allowed(principal, access[PAGES[page]], f"/{page}", request):
+        if not role_allowed(principal, ACCESS[f"GET /{page}"], f"/{page}", request):
             raise HTTPException(403, f"role {principal.role!r} may not open /{page}")
         return FileResponse(STATIC / f"{page}.html")
 
@@ -124,7 +124,7 @@ async def board_socket(socket: WebSocket, board: str) -> None:
     if principal is None:
         await socket.close(code=4401, reason="not authenticated")
         return
-    if not role_allowed(principal, access[board], f"/ws/{board}", socket):
+    if not role_allowed(principal, ACCESS[BOARD_SOCKETS[board]], f"/ws/{board}", socket):
         await socket.close(code=4403, reason=f"role {principal.role} may not see {board}")
         return
     await hubs[board].serve(socket, principal)

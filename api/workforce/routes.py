@@ -7,18 +7,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from api.auth import Principal
-from api.complaints.access import role
-from api.complaints.deps import PoliciesDep
-from api.complaints.folds import read_fold
-from api.deps import RuntimeDep
+from api.deps import Who, service
 from api.schemas import Open
+from api.workforce.service import WorkforceService
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api", tags=["agent KPIs and attendance"])
 DayQuery = Annotated[date | None, Query(description="YYYY-MM-DD (default: today)")]
-
+WorkforceDep = Annotated[WorkforceService, Depends(service("workforce", WorkforceService))]
 
 
 class KpiDay(Open):
@@ -43,22 +40,13 @@ def _day(value: date | None) -> str | None:
 
 @router.get("/kpis", response_model=KpiDay,
             summary="Each agent's figures for a business day and the daily target check")
-def kpis(runtime: RuntimeDep, policies: PoliciesDep,
-         who: Annotated[Principal, Depends(role("kpis"))],
-         day: DayQuery = None) -> dict[str, Any]:
-    wanted = _day(day)
-    now = runtime.clock()
-    return read_fold(runtime, "kpis", lambda f: f.report(wanted or f.day_of(now), now,
-                                                         policies.kpi))
+def kpis(workforce: WorkforceDep, who: Who, day: DayQuery = None) -> dict[str, Any]:
+    return workforce.kpis(_day(day))
 
 
 @router.get("/attendance", response_model=Attendance,
             summary="First login per shift, lateness tiers, absences, forgiven lates")
-def attendance(runtime: RuntimeDep, policies: PoliciesDep,
-               who: Annotated[Principal, Depends(role("attendance"))],
+def attendance(workforce: WorkforceDep, who: Who,
                since: Annotated[date | None, Query(alias="from")] = None,
                until: Annotated[date | None, Query(alias="to")] = None) -> dict[str, Any]:
-    first, last = _day(since), _day(until)
-    now = runtime.clock()
-    return read_fold(runtime, "attendance", lambda f: f.report(
-        now, first, last, policies.attendance))
+    return workforce.attendance(_day(since), _day(until))

@@ -2,20 +2,27 @@
 
 Only a token's SHA-256 digest is stored, never the token, so the log shows who was given
 access, by whom and when, without holding anything that grants it.
+
+A user may name the phone extension they answer on (``extension``, set when added and
+changed by ``ExtensionBound``): that is the one rule for which agent a user is. Nothing
+guesses it from the login name, so renaming a login or reusing a name never hands one
+agent's calls, evaluations or queue membership to another.
 """
 
 from __future__ import annotations
 
+import re
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import UnknownRole
+from domain.errors import InvalidChoice, UnknownRole
 from domain.ids import user_id
 
 __all__ = ["ROLES", "User"]
 
 ROLES = ("supervisor", "qa", "complaints", "auditor", "agent", "admin")
+_EXTENSION = re.compile(r"^\d{2,10}$")
 
 
 class User(Aggregate):
@@ -28,13 +35,33 @@ class User(Aggregate):
         if role not in ROLES:
             raise UnknownRole(f"unknown role {role!r}: use one of {', '.join(ROLES)}")
 
+    @staticmethod
+    def check_extension(extension: str) -> None:
+        """An extension is the digits the PBX knows the phone by ("" for none)."""
+        if extension and not _EXTENSION.match(extension):
+            raise InvalidChoice(f"bad extension {extension!r}: give the 2 to 10 digits of "
+                                "the agent's phone, e.g. 1001")
+
     @event("Added")
-    def __init__(self, name: str, role: str, at: float, by: str, token_sha256: str) -> None:
+    def __init__(self, name: str, role: str, at: float, by: str, token_sha256: str,
+                 extension: str = "") -> None:
         self.check_role(role)
+        self.check_extension(extension)
         self.name = name
         self.role = role
         self.tokens = [token_sha256]
         self.disabled = False
+        self.extension = extension
+
+    def bind_extension(self, at: float, by: str, extension: str) -> None:
+        """Name the phone extension this user answers on (or "" to unbind it)."""
+        self.check_extension(extension)
+        if extension != getattr(self, "extension", ""):
+            self._extension_bound(at, by, extension)
+
+    @event("ExtensionBound")
+    def _extension_bound(self, at: float, by: str, extension: str) -> None:
+        self.extension = extension
 
     def issue_token(self, at: float, by: str, token_sha256: str) -> None:
         self._token_issued(at, by, token_sha256)

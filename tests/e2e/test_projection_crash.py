@@ -16,8 +16,8 @@ import pytest
 
 from adapters.projection_runner.store import open_view_recorder
 from adapters.store.application import open_app, read_events
-from api.boards.registry import NAMES, board_policy, fold_factory, open_projection
 from api.cli.main import main
+from api.runtime import NAMES, board_policy, fold_factory, open_projection
 from api.settings import BoardSettings
 from tests.conftest import SCENARIOS
 

@@ -10,30 +10,33 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.access import ACCESS
 from api.cli.main import main
 from domain.access.user import ROLES
 from domain.ids import call_id
 from tests.conftest import FIXTURES, SCENARIOS, summary
-from tests.support.server import RunningServer, running_server
+from tests.support.server import AGENT_EXTENSION, RunningServer, running_server
 
 MID = "2026-11-23T09:20:00Z"  # basic-day: callers waiting, agents on calls
 LINKEDID = "1795425541.20"  # a basic-day call with a sample recording
 CALL = str(call_id(LINKEDID))
 RECORDING = "sales-20261123-091901-1795425541.20.wav"
 SAMPLES = FIXTURES / "recordings-sample"
-ENDPOINTS: dict[str, set[str]] = {
-    "/api/wallboard": set(ROLES),
-    "/api/queues": set(ROLES),
-    "/api/queues/sales": set(ROLES),
-    "/api/agents": {"supervisor", "qa", "auditor", "admin"},
-    "/api/calls/live": {"supervisor", "qa", "auditor", "admin", "complaints"},
-    "/metrics": {"admin"},
-    "/api/me": set(ROLES),
-    "/api/events": {"auditor", "admin"},
-    f"/api/calls/{CALL}/timeline": {"supervisor", "qa", "auditor", "complaints"},
-    "/api/recordings": {"qa", "supervisor", "auditor"},
-    f"/api/recordings/{RECORDING}/audio": {"qa", "supervisor", "auditor"},
+# each path asked for -> its entry in the access table (api.access.ACCESS)
+ROUTES = {
+    "/api/wallboard": "GET /api/wallboard",
+    "/api/queues": "GET /api/queues",
+    "/api/queues/sales": "GET /api/queues/{name}",
+    "/api/agents": "GET /api/agents",
+    "/api/calls/live": "GET /api/calls/live",
+    "/metrics": "GET /metrics",
+    "/api/me": "GET /api/me",
+    "/api/events": "GET /api/events",
+    f"/api/calls/{CALL}/timeline": "GET /api/calls/{call_id}/timeline",
+    "/api/recordings": "GET /api/recordings",
+    f"/api/recordings/{RECORDING}/audio": "GET /api/recordings/{name}/audio",
 }
+ENDPOINTS: dict[str, set[str]] = {path: set(ACCESS[key]) for path, key in ROUTES.items()}
 MASKED = re.compile(r"^\d{3}\*+\d{4}$")
 
 
@@ -127,7 +130,8 @@ def test_health_and_readiness_need_no_token(server: RunningServer) -> None:
     assert httpx.get(server.url + "/api/health").json() == {"status": "ok"}
     ready = httpx.get(server.url + "/api/ready").json()
     assert ready["ready"] is True and set(ready["positions"]) == {
-        "wallboard", "agents", "monitoring", "recordings", "complaints"}
+        "wallboard", "agents", "monitoring", "recordings", "complaints", "kpis",
+        "attendance", "qa_catalogue", "qa_evaluations"}
 
 
 def test_metrics_show_projection_positions_and_clients(server: RunningServer) -> None:
@@ -146,7 +150,8 @@ def test_login_sets_a_cookie_that_opens_the_pages(server: RunningServer) -> None
         assert logged.status_code == 303
         assert client.get("/wallboard").status_code == 200
         assert client.get("/calls").status_code == 403  # agents do not monitor calls
-        assert client.get("/api/me").json() == {"name": "test-agent", "role": "agent"}
+        assert client.get("/api/me").json() == {"name": "test-agent", "role": "agent",
+                                                   "extension": AGENT_EXTENSION}
 
 
 def test_users_are_events_in_the_log(tmp_path: Path) -> None:
@@ -223,3 +228,9 @@ def test_the_event_log_pages_through_every_event_with_filters(server: RunningSer
     assert get(server, "/api/events", "auditor", limit="5000").status_code == 422
     assert get(server, "/api/events", "auditor", after="99999999").status_code == 416
     assert get(server, "/api/events", "auditor", type="Nonsense").status_code == 422
+
+
+def test_me_names_the_extension_bound_to_an_agent(server: RunningServer) -> None:
+    assert get(server, "/api/me", "agent").json() == {
+        "name": "test-agent", "role": "agent", "extension": AGENT_EXTENSION}
+    assert get(server, "/api/me", "qa").json()["extension"] is None

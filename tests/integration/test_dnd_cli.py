@@ -12,7 +12,7 @@ import pytest
 from adapters.store.application import open_app
 from api.cli.complaints import add_complaint_commands, run_complaint_command
 from api.complaints.service import ComplaintService
-from api.settings import Settings
+from api.settings import Configuration
 from domain.complaints.deadlines import DeadlinePolicy
 
 T0 = 1_795_420_000.0
@@ -27,7 +27,7 @@ def run(argv: list[str], store: str) -> int:
         return p
 
     add_complaint_commands(sub, with_store, float)
-    return run_complaint_command(parser.parse_args(argv), store, Settings())
+    return run_complaint_command(parser.parse_args(argv), store, Configuration())
 
 
 def test_the_dnd_commands_import_a_csv_then_check_remove_and_add(

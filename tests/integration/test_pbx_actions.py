@@ -4,12 +4,11 @@ request and the PBX's answer are recorded as events, a PBX error comes back as a
 4xx/5xx; a dial to a DND number is refused and recorded, another goes out, removing the
 entry lets the next one through.
 
-The server here is ``tests.support.server.running_server`` with what the PBX actions need added:
-the routes of ``api.pbx.routes`` and the AMI client as ``runtime.pbx``."""
+The server here is built as ``callboard serve`` builds it (``api.bootstrap.build``), with
+the AMI client sending the PBX actions (or not: ``connected=False``) and a PBX plan."""
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,24 +18,16 @@ from uuid import UUID
 
 import httpx
 import pytest
-import uvicorn
 
-from adapters.ami.client import AmiFeedClient
 from adapters.store.call_facts import aggregate_events
-from api.app import create_app
-from api.auth import UserDirectory
-from api.deps import register_access
-from api.pbx import routes as routes_pbx
+from api.bootstrap import AmiEndpoint, build
 from api.pbx.service import PbxPlan
-from api.push import listening_socket
-from api.runtime import Runtime
-from api.settings import BoardSettings, Settings
-from domain.access.user import ROLES
+from api.settings import Configuration
 from domain.outbound.dnd import dial_id
 from domain.pbx_actions.action import pbx_action_id
 from tests.conftest import FIXTURES
 from tests.support.replay_pbx import PbxReplayServer
-from tests.support.server import RunningServer
+from tests.support.server import RunningServer, serving
 
 SUPERVISION = FIXTURES / "supervision" / "supervision.ami"
 # the supervision capture up to the PBX's answer to the recorded ChanSpy: Alice (1001)
@@ -56,41 +47,25 @@ def live_capture(tmp_path: Path) -> Path:
 def pbx_server(store_url: str, captures: list[Path], *, pbx: PbxReplayServer | None = None,
                plan: PbxPlan | None = None, connected: bool = True, speed: float | None = None,
                clock_at: float | None = None) -> Iterator[RunningServer]:
-    """``tests.support.server.running_server`` plus the PBX actions: the routes included and the
-    AMI client as ``runtime.pbx`` (None with ``connected=False``)."""
+    """The server with the AMI client of a replay PBX as its feed, sending the PBX actions
+    unless ``connected=False`` (then they answer 503)."""
     clock = (lambda: clock_at) if clock_at is not None else time.time
-    runtime = Runtime(store_url, Settings(), BoardSettings(), clock=clock, poll_s=0.02)
-    users = UserDirectory(runtime.app)
-    tokens = {role: users.add(f"test-{role}", role, by="tests") for role in ROLES}
     pbx = pbx or PbxReplayServer(captures, username="cb", secret="cb", speed=speed)
     pbx.start()
-    client = AmiFeedClient("127.0.0.1", pbx.port, "cb", "cb", runtime.items,
-                           ping_interval=1.0)
-    runtime.pbx = client if connected else None
-    app = create_app(runtime, users)
-    register_access(routes_pbx.ACCESS)
-    app.include_router(routes_pbx.router)
-    if plan is not None:
-        app.state.pbx_plan = plan
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on",
-                                           ws_per_message_deflate=False))
-    sock = listening_socket("127.0.0.1", 0)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    runtime.start(client)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started or not client.connected:
-        assert time.monotonic() < deadline, "the server or the AMI client did not start"
-        time.sleep(0.02)
+    callboard = build(Configuration(), store_url, clock=clock, poll_s=0.02,
+                      ami=AmiEndpoint("127.0.0.1", pbx.port, "cb", "cb"),
+                      pbx_actions=connected, pbx_plan=plan)
+    client = callboard.ami
+    assert client is not None
     try:
-        yield RunningServer(f"http://127.0.0.1:{sock.getsockname()[1]}", runtime, tokens,
-                            pbx, app.state.hubs)
+        with serving(callboard, pbx=pbx) as server:
+            deadline = time.monotonic() + 20
+            while not client.connected:
+                assert time.monotonic() < deadline, "the AMI client did not connect"
+                time.sleep(0.02)
+            yield server
     finally:
-        server.should_exit = True
-        thread.join(timeout=20)
-        runtime.stop()
         pbx.stop()
-        sock.close()
 
 
 def post(server: RunningServer, path: str, body: dict[str, Any],
@@ -251,7 +226,7 @@ def test_logging_in_twice_is_a_409_already_there(server: RunningServer) -> None:
 
 
 def test_an_agent_acts_on_their_own_extension_only(server: RunningServer) -> None:
-    # "test-agent" ends with no digits: no extension is theirs
+    # "test-agent" answers on 1099: 1001 is not theirs
     answer = post(server, "/api/pbx/agents/1001/pause", {"reason": "lunch"}, "agent")
     assert answer.status_code == 403, answer.text
     assert actions_named(server, "QueuePause") == []

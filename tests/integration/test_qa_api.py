@@ -62,8 +62,9 @@ def serve(store: str, **options: Any) -> Iterator[Qa]:
     assert main(["ingest", "--store", store, *map(str, SCENARIOS["basic-day"])]) == 0
     app = open_app(store)
     users = UserDirectory(app)
-    extra = {name: users.add(name, role, by="tests") for name, role in (
-        ("alice.martin", "agent"), ("ann", "qa"), ("ben", "qa"))}
+    extra = {name: users.add(name, role, by="tests", extension=extension)
+             for name, role, extension in (("alice.martin", "agent", "1001"),
+                                           ("ann", "qa", None), ("ben", "qa", None))}
     app.close()
     with running_server(store, recordings_dir=FIXTURES / "recordings-sample",
                         **options) as server:

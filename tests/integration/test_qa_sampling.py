@@ -14,11 +14,12 @@ from typing import Any
 import pytest
 
 from adapters.store.application import open_app, read_events
+from api.bootstrap import build
 from api.cli.main import main
-from api.cli.qa import add_qa_commands, run_qa_command
+from api.cli.qa import QA_FOLDS, add_qa_commands, run_qa_command
 from api.qa.evaluating import EvaluationService
 from api.qa.service import QaService
-from api.settings import Settings
+from api.settings import Configuration, Settings
 from domain.qa.policy import PolicyRules
 from domain.qa.sampling import Candidate, draw
 from domain.qa.scoring import EXAMPLE
@@ -47,11 +48,13 @@ def store(ingested: Path, tmp_path: Path) -> str:
 
 @pytest.fixture
 def qa(store: str) -> Iterator[QaService]:
-    app = open_app(store)
+    config = Configuration(store=Settings(recordings_dir=SAMPLES))
+    callboard = build(config, store, clock=lambda: 1795430000.0, names=QA_FOLDS,
+                      read_only=True)
     try:
-        yield QaService(app, lambda: 1795430000.0, SAMPLES, "UTC")
+        yield callboard.services["qa"]
     finally:
-        app.close()
+        callboard.close()
 
 
 def recorded(scenario: str) -> list[dict[str, Any]]:
@@ -159,7 +162,7 @@ def qa_cli(*argv: str) -> int:
 
     add_qa_commands(sub, with_store)
     args = parser.parse_args(argv)
-    return run_qa_command(args, args.store, Settings(recordings_dir=SAMPLES))
+    return run_qa_command(args, args.store, Configuration(store=Settings(recordings_dir=SAMPLES)))
 
 
 def test_callboard_qa_sample_draws_and_verify_draws_it_again(

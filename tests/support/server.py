@@ -1,5 +1,6 @@
 """A real Callboard server for end-to-end tests: uvicorn on a free port in a thread, the
-runtime ingesting from a replay AMI server over TCP, one user per role."""
+runtime ingesting from a replay AMI server over TCP, one user per role. Built by the
+composition root (``api.bootstrap.build``), as ``callboard serve`` builds it."""
 
 from __future__ import annotations
 
@@ -12,17 +13,19 @@ from pathlib import Path
 
 import uvicorn
 
-from adapters.ami.client import AmiFeedClient
 from adapters.replay.server import ReplayAmiServer
 from api.app import create_app
-from api.auth import UserDirectory
+from api.bootstrap import AmiEndpoint, Callboard, build
 from api.push import Hub, listening_socket
 from api.runtime import Runtime
-from api.settings import BoardSettings, Settings
+from api.settings import Configuration, Settings
 from domain.access.user import ROLES
 from tests.support.replay_pbx import PbxReplayServer
 
-__all__ = ["RunningServer", "running_server"]
+__all__ = ["AGENT_EXTENSION", "RunningServer", "running_server", "serving"]
+
+# "test-agent" answers on an extension no capture uses: no call of the captures is theirs.
+AGENT_EXTENSION = "1099"
 
 
 @dataclass
@@ -45,45 +48,54 @@ class RunningServer:
 
 
 @contextmanager
-def running_server(store_url: str, captures: list[Path] | None = None, *,
-                   speed: float | None = None, clock_at: float | None = None,
-                   recordings_dir: Path | None = None, port: int = 0,
-                   ) -> Iterator[RunningServer]:
-    """``clock_at``: a fixed "now" for the boards (recorded captures are from the past)."""
-    clock = (lambda: clock_at) if clock_at is not None else time.time
-    runtime = Runtime(store_url, Settings(recordings_dir=recordings_dir), BoardSettings(),
-                      clock=clock, poll_s=0.02)
-    users = UserDirectory(runtime.app)
-    tokens = {role: users.add(f"test-{role}", role, by="tests") for role in ROLES}
-    pbx = None
-    sources = []
-    if captures:
-        pbx = PbxReplayServer(captures, username="cb", secret="cb", speed=speed).start()
-        client = AmiFeedClient("127.0.0.1", pbx.port, "cb", "cb", runtime.items,
-                               ping_interval=1.0)
-        sources.append(client)
-        runtime.pbx = client
-    app = create_app(runtime, users)
+def serving(callboard: Callboard, *, port: int = 0,
+            pbx: ReplayAmiServer | None = None) -> Iterator[RunningServer]:
+    """``callboard`` started and served by uvicorn on ``port`` (0: a free one), with one
+    user per role (``test-<role>``), until the block ends."""
+    users = callboard.users
+    tokens = {role: users.add(f"test-{role}", role, by="tests",
+                              extension=AGENT_EXTENSION if role == "agent" else None)
+              for role in ROLES}
+    app = create_app(callboard)
     config = uvicorn.Config(app, log_level="warning", ws_per_message_deflate=False,
                             lifespan="on")
     server = uvicorn.Server(config)
     sock = listening_socket("127.0.0.1", port)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn",
                               daemon=True)
-    runtime.start(*sources)
+    callboard.start()
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
         assert time.monotonic() < deadline and thread.is_alive(), "uvicorn did not start"
         time.sleep(0.02)
-    port = sock.getsockname()[1]
     try:
-        yield RunningServer(f"http://127.0.0.1:{port}", runtime, tokens, pbx,
-                            app.state.hubs)
+        yield RunningServer(f"http://127.0.0.1:{sock.getsockname()[1]}", callboard.runtime,
+                            tokens, pbx, app.state.hubs)
     finally:
         server.should_exit = True
         thread.join(timeout=20)
-        runtime.stop()
+        callboard.stop()
+        sock.close()
+
+
+@contextmanager
+def running_server(store_url: str, captures: list[Path] | None = None, *,
+                   speed: float | None = None, clock_at: float | None = None,
+                   recordings_dir: Path | None = None, port: int = 0,
+                   ) -> Iterator[RunningServer]:
+    """``clock_at``: a fixed "now" for the boards (recorded captures are from the past)."""
+    clock = (lambda: clock_at) if clock_at is not None else time.time
+    config = Configuration(store=Settings(recordings_dir=recordings_dir))
+    pbx = None
+    ami = None
+    if captures:
+        pbx = PbxReplayServer(captures, username="cb", secret="cb", speed=speed).start()
+        ami = AmiEndpoint("127.0.0.1", pbx.port, "cb", "cb")
+    callboard = build(config, store_url, clock=clock, poll_s=0.02, ami=ami)
+    try:
+        with serving(callboard, port=port, pbx=pbx) as running:
+            yield running
+    finally:
         if pbx is not None:
             pbx.stop()
-        sock.close()
