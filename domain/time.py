@@ -4,6 +4,7 @@ refused with a message that says how to write it, never silently read as UTC or 
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 from domain.errors import InvalidTime, TimeZoneMissing
@@ -29,14 +30,18 @@ def epoch_seconds(moment: datetime | None, what: str) -> float | None:
 def parse_instant(text: str, what: str) -> float:
     """Epoch seconds, or ISO 8601 with a zone (``Z`` or ``+08:00``) -> epoch seconds."""
     try:
-        return float(text)
+        seconds = float(text)
     except ValueError:
         pass
+    else:
+        if not math.isfinite(seconds):
+            raise InvalidTime(f"{what}: {text!r} is not a time (e.g. {EXAMPLE})")
+        return seconds
     try:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
         raise InvalidTime(f"{what}: not an ISO 8601 time: {text!r} (e.g. "
-                                f"{EXAMPLE})") from None
-    seconds = epoch_seconds(moment, what)
-    assert seconds is not None
-    return seconds
+                          f"{EXAMPLE})") from None
+    instant = epoch_seconds(moment, what)
+    assert instant is not None
+    return instant

@@ -9,6 +9,7 @@ import signal
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -86,8 +87,8 @@ def cmd_demo(args: argparse.Namespace, store_url: str | None, config: Configurat
         store_url = f"sqlite:///{Path(tempfile.mkdtemp(prefix='callboard-demo-')) / 'demo.db'}"
     clock = DemoClock(args.speed)
     if config.store.recordings_dir is None:  # the sample recordings that come with Callboard
-        config = Configuration(**{**vars(config), "store": config.store.model_copy(
-            update={"recordings_dir": DEMO_RECORDINGS})})
+        config = replace(config, store=config.store.model_copy(
+            update={"recordings_dir": DEMO_RECORDINGS}))
     pbx = DemoAmiServer(args.capture, clock=clock).start()
     callboard = build(config, store_url, clock=clock,
                       ami=AmiEndpoint("127.0.0.1", pbx.port, "demo", "demo"))

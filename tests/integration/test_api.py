@@ -3,6 +3,7 @@ without a token, masked customer numbers, and clear 4xx answers to bad requests.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import httpx
 import pytest
 
 from api.access import ACCESS
+from api.auth import Principal
 from api.cli.main import main
 from domain.access.user import ROLES
 from domain.ids import call_id
@@ -166,6 +168,26 @@ def test_users_are_events_in_the_log(tmp_path: Path) -> None:
              if type(e).__module__ == "domain.access.user"]
     app.close()
     assert kinds == ["User.Added", "User.RoleChanged", "User.TokenIssued"]
+
+
+def test_an_agent_user_is_bound_to_their_extension_from_the_cli(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:
+    from adapters.store.application import open_app
+    from api.auth import UserDirectory
+
+    store = f"sqlite:///{tmp_path / 'users.db'}"
+    assert main(["user", "add", "alice", "--role", "agent", "--extension", "1001",
+                 "--store", store]) == 0
+    token = json.loads(capsys.readouterr().out)["token"]
+    assert main(["user", "add", "bob", "--role", "agent", "--extension", "ext-2",
+                 "--store", store]) == 2
+    assert "e.g. 1001" in capsys.readouterr().err
+    app = open_app(store)
+    try:
+        assert UserDirectory(app).authenticate(token) == Principal("alice", "agent", "1001")
+    finally:
+        app.close()
 
 
 def test_a_calls_timeline_has_its_events_and_the_raw_frames_behind_them(

@@ -64,7 +64,8 @@ def serve(store: str, **options: Any) -> Iterator[Qa]:
     users = UserDirectory(app)
     extra = {name: users.add(name, role, by="tests", extension=extension)
              for name, role, extension in (("alice.martin", "agent", "1001"),
-                                           ("ann", "qa", None), ("ben", "qa", None))}
+                                           ("dora", "agent", None), ("ann", "qa", None),
+                                           ("ben", "qa", None))}
     app.close()
     with running_server(store, recordings_dir=FIXTURES / "recordings-sample",
                         **options) as server:
@@ -154,6 +155,9 @@ def test_an_evaluation_goes_from_scoring_to_dispute_to_re_score(qa: Qa) -> None:
     assert qa.ok("GET", "/my-evaluations", "agent")["evaluations"] == []  # not theirs
     assert qa("POST", f"/my-evaluations/{key}/dispute", "agent", {"reason": "x"}
               ).status_code == 404
+    unbound = qa("GET", "/my-evaluations", "dora")  # an agent with no extension bound
+    assert unbound.status_code == 409
+    assert "callboard user add dora --role agent --extension" in unbound.json()["detail"]
     disputed = qa.ok("POST", f"/my-evaluations/{key}/dispute", "alice.martin",
                      {"reason": "I greeted the customer at 0:03"})
     assert disputed["status"] == "disputed"
