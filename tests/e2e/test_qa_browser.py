@@ -48,7 +48,7 @@ def test_a_qa_analyst_scores_a_call_while_it_plays_and_the_agent_disputes_the_re
     for scenario in ("basic-day", "outbound-telesales"):
         assert main(["ingest", "--store", sqlite_store, *map(str, SCENARIOS[scenario])]) == 0
     app = open_app(sqlite_store)
-    alice = UserDirectory(app).add("alice.martin", "agent", by="tests")
+    alice = UserDirectory(app).add("alice.martin", "agent", by="tests", extension="1001")
     app.close()
     with running_server(sqlite_store, recordings_dir=FIXTURES / "recordings-sample") as server:
         qa_token = server.tokens["qa"]
