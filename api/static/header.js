@@ -43,7 +43,7 @@ export function renderNav(me, path = "") {
 export function renderIdentity(me) {
   if (!me) return html`<span id="me" data-role=""></span>`;
   const phone = me.extension ? html` <span id="my-extension" class="ext" data-field="extension"
-    data-value="${me.extension}" title="your phone: Listen, Whisper and Barge ring it"
+    data-value="${me.extension}" title="your phone's extension"
     >ext ${me.extension}</span>` : "";
   return html`<span id="me" data-role="${me.role ?? ""}">${me.name ?? "?"} (${
     me.role ?? "?"})</span>${phone}`;
