@@ -77,11 +77,11 @@ from api.boards.registry import NAMES, VERSION, board_policy, fold_factory
 from api.settings import BoardSettings
 from bench.event_log import DEFAULT_EVENTS, BaseLog, base_log, copies_needed, write_log
 from bench.workload import build_workload
+from domain.events import event_class
 from domain.ids import call_id
 from domain.telephony.call import Call
 from projections.business_day import BoardPolicy
 from projections.floor.wallboard import WallboardProjection
-from projections.topics import event_class
 
 __all__ = ["LatencyResult", "RebuildResult", "StoreRebuild", "main", "run_latency",
            "run_rebuilds"]

@@ -7,8 +7,9 @@ those events from the log, are eventsourcing's ``get_topic`` of the same classes
 module path or event name is written down twice.
 
 eventsourcing creates ``Call.Started`` and its siblings at run time from the ``@event``
-decorators, so a type checker cannot see them as attributes: ``event_class`` looks them
-up, and fails at once on a misspelt name (a string key would silently never match).
+decorators, so a type checker cannot see them as attributes: ``domain.events.event_class``
+looks them up, and fails at once on a misspelt name (a string key would silently never
+match).
 """
 
 from __future__ import annotations
@@ -16,22 +17,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar
 
-from eventsourcing.domain import DomainEvent
 from eventsourcing.utils import get_topic
+
+from domain.events import event_class
 
 __all__ = ["Dispatching", "Handler", "Table", "event_class", "on", "topics_of"]
 
 Handler = Callable[[Any], None]
 Table = dict[type, Handler]
-
-
-def event_class(aggregate: type, name: str) -> type[Any]:
-    """``event_class(Call, "Started")`` is ``Call.Started``."""
-    found = vars(aggregate).get(name)
-    if not (isinstance(found, type) and issubclass(found, DomainEvent)):
-        raise LookupError(f"{aggregate.__qualname__} has no event {name!r}: use a name of an "
-                          f"@event decorator in {aggregate.__module__}")
-    return found
 
 
 def on(aggregate: type, **handlers: Handler) -> Table:

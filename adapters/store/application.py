@@ -15,8 +15,8 @@ from eventsourcing.persistence import IntegrityError, Notification, Recording
 
 from adapters.store.audit import Sealer
 from adapters.store.log_pages import notifications
-from adapters.store.topics import event_topic
 from adapters.store.url import store_env
+from domain.events import event_topic
 from domain.ids import agent_id, call_id, pbx_id, queue_id
 from domain.telephony.agent import Agent
 from domain.telephony.call import Call

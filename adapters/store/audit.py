@@ -21,8 +21,8 @@ from uuid import UUID
 from eventsourcing.persistence import Mapper, StoredEvent
 
 from adapters.store.log_pages import notifications
-from adapters.store.topics import event_topic
 from domain.audit import GENESIS, AuditSeal, Entry, seal_digest, sign
+from domain.events import event_topic
 
 __all__ = ["SEAL_TOPIC", "AuditReport", "Problem", "Sealer", "export", "stored_digest",
            "verify"]

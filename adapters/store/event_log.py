@@ -19,7 +19,7 @@ from psycopg.sql import SQL, Identifier
 
 from adapters.store.application import CallCenter
 from adapters.store.log_pages import notifications
-from adapters.store.topics import event_topic
+from domain.events import event_topic
 from domain.telephony.feed import FeedChunk, decode_raw
 
 __all__ = ["CHUNK_TOPIC", "LogEntry", "call_frames", "log_page", "positions_of"]

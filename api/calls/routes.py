@@ -11,13 +11,13 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse
 
 from adapters.store.event_log import call_frames, log_page, positions_of
-from adapters.store.topics import event_topic
 from api.auth import mask_view
 from api.deps import RuntimeDep, Who
 from api.schemas import EventsPage, Recordings, Timeline
 from domain.access.user import User
 from domain.audit import AuditSeal
 from domain.complaints.complaint import Complaint
+from domain.events import event_topic
 from domain.outbound.dnd import DndRegistry, OutboundDial
 from domain.outbound.wrapup import Wrapup
 from domain.pbx_actions.action import PbxAction

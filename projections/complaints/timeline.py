@@ -17,11 +17,11 @@ import heapq
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
+from domain.events import event_class
 from domain.telephony.agent import Agent, extension_of
 from domain.telephony.call import Call
 from projections.agent_states import is_busy, is_ringing
 from projections.complaints.summaries import DEFINITIONS, ComplaintsFold
-from projections.topics import event_class
 
 __all__ = ["DEFINITIONS", "ComplaintsFold", "agent_state_at", "complaint_timeline",
            "event_fields"]
