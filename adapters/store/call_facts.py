@@ -6,14 +6,19 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.utils import get_topic
+
 from adapters.store.application import CallCenter, read_events
 from domain.errors import UnknownAggregate
+from domain.events import event_topic
 from domain.ids import agent_id, call_id
-from domain.telephony.agent import extension_of
+from domain.telephony.agent import Agent, extension_of
+from domain.telephony.call import Call
 
 __all__ = ["CallFacts", "agent_history", "agent_interfaces", "aggregate_events", "call_facts"]
 
-AGENT_REGISTERED = "domain.telephony.agent:Agent.Registered"
+AGENT_REGISTERED = event_topic(Agent, "Registered")
+CALL_TOPICS = get_topic(Call) + "."  # every Call event: "domain.telephony.call:Call.<Name>"
 
 
 @dataclass
@@ -42,7 +47,7 @@ def call_facts(app: CallCenter, ref: str) -> CallFacts:
     except ValueError:
         key = call_id(ref)
     stored = app.recorder.select_events(key)
-    if not stored or not stored[0].topic.startswith("domain.telephony.call:"):
+    if not stored or not stored[0].topic.startswith(CALL_TOPICS):
         raise UnknownAggregate(f"no call {ref!r} (give a call id or a Linkedid)")
     events: list[Any] = [app.mapper.to_domain_event(s) for s in stored]
     first = events[0]
