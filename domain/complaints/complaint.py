@@ -1,4 +1,4 @@
-"""The Complaint aggregate: one ticket, from opening to closing (DESIGN.md section 2).
+"""The Complaint aggregate: one ticket, from opening to closing (ARCHITECTURE.md section 4).
 
 Lifecycle: ``open`` -> ``resolved`` -> ``closed``; a resolved or closed complaint can be
 reopened (back to ``open``, a new round with a new resolution deadline). Along the way:

@@ -11,8 +11,8 @@ A deadline is *due at* an instant: what it asks must have happened before then. 
 checker, run with an injected ``now``, records a ``DeadlineBreached`` event (dated at the
 due instant, with the instant it was detected) for every deadline whose instant has come
 without it being met, or that was met late, once per deadline and round. The defaults
-are Callboard's own (DESIGN.md is silent): normal 24 h to a first response and 5 days to
-resolve; major 30 min to escalate, 2 h to a first response and 48 h to resolve.
+are Callboard's own (ARCHITECTURE.md section 5.10): normal 24 h to a first response and
+5 days to resolve; major 30 min to escalate, 2 h to a first response and 48 h to resolve.
 """
 
 from __future__ import annotations

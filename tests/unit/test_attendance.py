@@ -1,5 +1,5 @@
 """Attendance: first login per shift, lateness tiers, half-day absences and forgiven lates
-(DESIGN.md section 3 defaults: shifts 09:00-12:00 and 13:30-17:30; 1-30 min late tier 1,
+(ARCHITECTURE.md section 5.8 defaults: shifts 09:00-12:00 and 13:30-17:30; 1-30 min late tier 1,
 31-60 tier 2, over 60 half a day absent; up to 3 lates under 5 minutes a month forgiven)."""
 
 from __future__ import annotations
