@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.store.application import CallCenter, read_events
-from api.runtime import load
+from api.runtime import find
 from domain.access.user import ROLES, User
-from domain.errors import NoExtensionBound, UnknownAggregate
+from domain.errors import NoExtensionBound
 from domain.ids import user_id
 
 __all__ = ["COOKIE", "UNMASKED_ROLES", "Principal", "UserDirectory", "mask_number",
@@ -159,10 +159,7 @@ class UserDirectory:
         User.check_role(role)
         token = token or secrets.token_urlsafe(24)
         at = self.clock()
-        try:
-            user: User | None = load(self.app, User, user_id(name), f"user {name!r}")
-        except UnknownAggregate:
-            user = None
+        user = find(self.app, User, user_id(name))
         if user is None:
             user = User(name, role, at, by, token_digest(token), extension or "")
         else:

@@ -41,7 +41,7 @@ from projections.workforce.attendance import AttendanceFold
 from projections.workforce.kpis import KpiFold
 
 __all__ = ["BOARDS", "FOLDS", "NAMES", "VERSION", "FeedSource", "Hooks", "Runtime",
-           "board_policy", "fold_factory", "load", "open_projection"]
+           "board_policy", "find", "fold_factory", "load", "open_projection"]
 
 log = logging.getLogger("callboard.runtime")
 A = TypeVar("A", bound=Aggregate)
@@ -105,14 +105,21 @@ def open_projection(app: CallCenter, store_url: str, name: str, settings: BoardS
     return projection
 
 
-def load(app: CallCenter, cls: type[A], key: UUID, what: str) -> A:
-    """The aggregate ``key`` if it is a ``cls``; else ``UnknownAggregate`` ("no <what>"),
-    which the API answers with 404."""
+def find(app: CallCenter, cls: type[A], key: UUID) -> A | None:
+    """The aggregate ``key`` if it exists and is a ``cls``, else None: the one place
+    services read an aggregate from the store."""
     try:
         found: Aggregate = app.repository.get(key)
     except AggregateNotFoundError:
-        raise UnknownAggregate(f"no {what}") from None
-    if not isinstance(found, cls):
+        return None
+    return found if isinstance(found, cls) else None
+
+
+def load(app: CallCenter, cls: type[A], key: UUID, what: str) -> A:
+    """The aggregate ``key`` if it is a ``cls``; else ``UnknownAggregate`` ("no <what>"),
+    which the API answers with 404."""
+    found = find(app, cls, key)
+    if found is None:
         raise UnknownAggregate(f"no {what}")
     return found
 

@@ -10,10 +10,10 @@ from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any, TypeVar
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from adapters.store.application import CallCenter
+from api.runtime import find
 from domain.errors import AlreadyExists, InvalidChoice
 from domain.outbound.dnd import DndEntry, DndRegistry, OutboundDial, normalise_number, registry_id
 
@@ -62,12 +62,8 @@ class DndService:
 
     def registry(self) -> DndRegistry:
         """The registry as stored (a new, unsaved one before the first entry)."""
-        try:
-            found: Any = self.app.repository.get(registry_id())
-        except AggregateNotFoundError:
-            return DndRegistry("default", self.clock())
-        assert isinstance(found, DndRegistry)
-        return found
+        return find(self.app, DndRegistry, registry_id()) or DndRegistry("default",
+                                                                        self.clock())
 
     def _change(self, step: Callable[[DndRegistry, float], T]) -> tuple[T, int]:
         """Apply ``step`` to the registry and save it; again if someone changed it first.

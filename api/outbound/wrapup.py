@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from adapters.store.application import CallCenter, read_events
 from adapters.store.call_facts import CallFacts, call_facts
 from api.outbound.dnd import DndService
+from api.runtime import find
 from domain.errors import InvalidChoice, NotYourCall
 from domain.outbound.dnd import normalise_number
 from domain.outbound.wrapup import Wrapup, classify, wrapup_id
@@ -37,12 +37,7 @@ class WrapupService:
         self.app, self.clock, self.dnd = app, clock, dnd
 
     def find(self, facts: CallFacts) -> Wrapup | None:
-        try:
-            found: Any = self.app.repository.get(wrapup_id(facts.call_id))
-        except AggregateNotFoundError:
-            return None
-        assert isinstance(found, Wrapup)
-        return found
+        return find(self.app, Wrapup, wrapup_id(facts.call_id))
 
     def get(self, call: str) -> dict[str, Any]:
         facts = call_facts(self.app, call)
