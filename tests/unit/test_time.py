@@ -36,3 +36,14 @@ def test_a_time_that_is_not_one_is_refused_clearly() -> None:
         parse_instant("yesterday", "at")
     with pytest.raises(InvalidTime, match="'nan' is not a time"):
         parse_instant("nan", "at")
+
+
+def test_the_cli_refuses_a_time_without_a_zone_with_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from api.cli.main import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["wallboard", "--at", "2026-11-23T09:20:00", "--store", "sqlite:///unused.db"])
+    assert exited.value.code == 2
+    assert "give the time zone" in capsys.readouterr().err
