@@ -91,18 +91,16 @@ def open_projection(app: CallCenter, store_url: str, name: str, settings: BoardS
                     read_only: bool = False, cipher_key: str | None = None,
                     hooks: Hooks | None = None) -> TrackedProjection:
     """``name``'s fold with its saved state and position, ready to catch up. A fold
-    restored from its saved state gets the process's ``hooks`` back (they are not part of
-    the state)."""
+    restored from its saved state gets the process's ``hooks`` back from the factory (they
+    are not part of the state: the runner takes a fold's ``unsaved`` attributes from a
+    fresh one)."""
     policy = board_policy(settings)
     hooks = hooks or Hooks()
-    projection = TrackedProjection(
+    return TrackedProjection(
         app, open_view_recorder(store_url, name, cipher_key=cipher_key),
         fold_factory(name, policy, hooks), f"{VERSION}:{policy!r}", page=page,
         checkpoint_s=settings.checkpoint_s, checkpoint_events=checkpoint_events,
         read_only=read_only)
-    if isinstance(projection.fold, MonitoringProjection):
-        projection.fold.open_numbers = hooks.open_numbers  # a restored fold: see Hooks
-    return projection
 
 
 def find(app: CallCenter, cls: type[A], key: UUID) -> A | None:

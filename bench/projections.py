@@ -12,7 +12,7 @@ calls renamed; on PostgreSQL a fresh schema, dropped afterwards). Then:
 
 * raw read: every stored event read back in pages of 1,000 (``select_notifications``) and
   turned into a domain event (``mapper.to_domain_event``), nothing folded: the baseline;
-* for each projection in ``api.boards.registry.NAMES``: ``TrackedProjection.rebuild()`` (drop the
+* for each projection in ``api.runtime.NAMES``: ``TrackedProjection.rebuild()`` (drop the
   view, read the log from position 0 in pages of the fold's topics, fold, checkpoint every
   ``checkpoint_s`` seconds and at the end), timed end to end (wall, CPU, GC).
 
@@ -73,7 +73,7 @@ from adapters.ingest.ingestor import Ingestor
 from adapters.projection_runner.runner import Fold, TrackedProjection
 from adapters.projection_runner.store import open_view_recorder
 from adapters.store.application import CallCenter, open_app
-from api.boards.registry import NAMES, VERSION, board_policy, fold_factory
+from api.runtime import NAMES, VERSION, board_policy, fold_factory
 from api.settings import BoardSettings
 from bench.event_log import DEFAULT_EVENTS, BaseLog, base_log, copies_needed, write_log
 from bench.workload import build_workload
@@ -168,13 +168,13 @@ class TimedProjection(TrackedProjection):
 
 
 def _version(policy: BoardPolicy) -> str:
-    return f"{VERSION}:{policy!r}"  # as api.boards.registry.open_projection
+    return f"{VERSION}:{policy!r}"  # as api.runtime.open_projection
 
 
 def open_timed(app: CallCenter, store_url: str, name: str, settings: BoardSettings,
                make: Callable[[], Fold] | None = None, *, defer: bool = False,
                checkpoint_s: float | None = None) -> TimedProjection:
-    """As ``api.boards.registry.open_projection``, with checkpoints timed."""
+    """As ``api.runtime.open_projection``, with checkpoints timed."""
     policy = board_policy(settings)
     return TimedProjection(app, open_view_recorder(store_url, name),
                            make or fold_factory(name, policy), _version(policy),

@@ -32,8 +32,8 @@ class MonitoringProjection:
 
     ``open_numbers``, when given, returns the customer numbers with an open complaint
     (asked once per view; without it no call is flagged ``open-complaint``). It belongs to
-    the running process, not to the fold's state: a saved fold keeps None, and whoever
-    restores one sets ``open_numbers`` again."""
+    the running process, not to the fold's state: a saved fold keeps None, and the projection
+    runner takes it from a fresh fold on restore (``unsaved``)."""
 
     name = "monitoring"
     unsaved: ClassVar[tuple[str, ...]] = ("open_numbers",)  # the runner sets it on restore
@@ -48,15 +48,6 @@ class MonitoringProjection:
 
     def __getstate__(self) -> dict[str, Any]:
         return {**self.__dict__, "open_numbers": None}
-
-    @property
-    def open_complaint_numbers(self) -> Callable[[], set[str]] | None:
-        """The former name of ``open_numbers`` (api.runtime sets it after a restore)."""
-        return self.open_numbers
-
-    @open_complaint_numbers.setter
-    def open_complaint_numbers(self, hook: Callable[[], set[str]] | None) -> None:
-        self.open_numbers = hook
 
     def apply(self, event: Any) -> None:
         at = getattr(event, "at", None)

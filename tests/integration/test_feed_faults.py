@@ -51,7 +51,7 @@ from adapters.ami.frames import FrameSplitter, parse_frame
 from adapters.ingest.ingestor import Ingestor, IngestReport
 from adapters.replay.frames import DEFAULT_BANNER, Capture, build_frame, timestamp_of
 from adapters.store.application import CallCenter, open_app, read_events
-from api.boards.registry import NAMES, fold_factory
+from api.runtime import NAMES, fold_factory
 from domain.ids import call_id
 from domain.telephony.feed import decode_raw
 from projections.business_day import BoardPolicy

@@ -178,6 +178,6 @@ def test_the_view_is_plain_json_and_a_saved_board_keeps_no_complaint_lookup() ->
     assert json.loads(json.dumps(view)) == view
     assert view["calls"][0]["attention"] == ["open-complaint"]
     loaded = pickle.loads(pickle.dumps(board))
-    assert loaded.open_complaint_numbers is None
+    assert loaded.open_numbers is None
     assert loaded.view(T + 20)["calls"][0]["attention"] == []
     assert loaded.last_at == board.last_at == T + 10.1
