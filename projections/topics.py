@@ -21,7 +21,7 @@ from eventsourcing.utils import get_topic
 
 from domain.events import event_class
 
-__all__ = ["Dispatching", "Handler", "Table", "event_class", "on", "topics_of"]
+__all__ = ["DatedDispatching", "Dispatching", "Handler", "Table", "event_class", "on", "topics_of"]
 
 Handler = Callable[[Any], None]
 Table = dict[type, Handler]
@@ -66,3 +66,18 @@ class Dispatching:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self.handlers = self.table()
+
+
+class DatedDispatching(Dispatching):
+    """A dispatching fold that keeps ``last_at``, the newest event time it folded (the
+    runner's time index and ``--at`` go by it)."""
+
+    last_at: float | None = None
+
+    def apply(self, event: Any) -> None:
+        """Dispatch ``event`` after noting its time. Folds that need more per event
+        override this."""
+        at = getattr(event, "at", None)
+        if at is not None and (self.last_at is None or at > self.last_at):
+            self.last_at = at
+        self.dispatch(event)

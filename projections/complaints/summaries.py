@@ -12,7 +12,7 @@ from typing import Any
 from domain.complaints.complaint import Complaint
 from domain.outbound.wrapup import Wrapup
 from projections.figures import pct
-from projections.topics import Dispatching, Table, on, topics_of
+from projections.topics import DatedDispatching, Table, on, topics_of
 
 __all__ = ["DEFINITIONS", "ComplaintsFold"]
 
@@ -28,7 +28,7 @@ DEFINITIONS = {
 }
 
 
-class ComplaintsFold(Dispatching):
+class ComplaintsFold(DatedDispatching):
     """Summaries of every complaint, calls flagged as complaints, and reports."""
 
     name = "complaints"
@@ -51,14 +51,6 @@ class ComplaintsFold(Dispatching):
                  Reopened=self._reopened, DeadlineBreached=self._breached),
             **on(Wrapup, DispositionSet=self._wrapup),
         }
-
-    def apply(self, event: Any) -> None:
-        at = getattr(event, "at", None)
-        if at is not None and (self.last_at is None or at > self.last_at):
-            self.last_at = at
-        handler = self.handlers.get(type(event))
-        if handler is not None:
-            handler(event)
 
     def _opened(self, e: Any) -> None:
         key = str(e.originator_id)

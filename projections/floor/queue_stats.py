@@ -19,12 +19,12 @@ from domain.telephony.queue import Queue
 from projections.agent_states import is_busy
 from projections.floor.stats_report import build_report
 from projections.floor.visits import AgentFacts, Outbound, Visit
-from projections.topics import Dispatching, Table, on, topics_of
+from projections.topics import DatedDispatching, Table, on, topics_of
 
 __all__ = ["TOPICS", "AgentFacts", "Outbound", "StatsProjection", "Visit"]
 
 
-class StatsProjection(Dispatching):
+class StatsProjection(DatedDispatching):
     """Fold domain events (in log order) into per-queue, per-agent and outbound figures."""
 
     def __init__(self) -> None:
@@ -57,14 +57,6 @@ class StatsProjection(Dispatching):
                  DeviceStateChanged=self._device),
             **on(Queue, Discovered=self._discovered, Configured=self._configured),
         }
-
-    def apply(self, event: Any) -> None:
-        at = getattr(event, "at", None)
-        if at is not None and (self.last_at is None or at > self.last_at):
-            self.last_at = at
-        handler = self.handlers.get(type(event))
-        if handler is not None:
-            handler(event)
 
     def apply_all(self, events: Iterable[Any]) -> StatsProjection:
         for event in events:

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from domain.intervals import union
 from domain.telephony.agent import Agent, extension_of
-from projections.topics import Dispatching, Table, on, topics_of
+from projections.topics import DatedDispatching, Table, on, topics_of
 
 __all__ = ["AttendanceFold", "AttendancePolicy", "judge_shift"]
 
@@ -72,7 +72,7 @@ def judge_shift(start: float, end: float, presence: list[tuple[float, float]], n
     return out
 
 
-class AttendanceFold(Dispatching):
+class AttendanceFold(DatedDispatching):
     """Folds agent logins and logouts; ``report`` judges the shifts under a policy."""
 
     name = "attendance"
@@ -95,14 +95,6 @@ class AttendanceFold(Dispatching):
     def table(self) -> Table:
         return on(Agent, Registered=self._registered, LoggedIn=self._logged_in,
                   LoggedOut=self._logged_out)
-
-    def apply(self, e: Any) -> None:
-        at = getattr(e, "at", None)
-        if at is not None and (self.last_at is None or at > self.last_at):
-            self.last_at = at
-        handler = self.handlers.get(type(e))
-        if handler is not None:
-            handler(e)
 
     def _registered(self, e: Any) -> None:
         known = extension_of(e.interface)

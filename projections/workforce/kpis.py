@@ -23,7 +23,7 @@ from domain.telephony.agent import Agent, extension_of
 from domain.telephony.call import Call
 from projections.business_day import BoardPolicy, business_day_start
 from projections.figures import pct
-from projections.topics import Dispatching, Table, on, topics_of
+from projections.topics import DatedDispatching, Table, on, topics_of
 
 __all__ = ["DEFINITIONS", "KpiFold", "KpiPolicy", "target_check"]
 
@@ -70,7 +70,7 @@ def target_check(sales: int, answered: int, dials: int, policy: KpiPolicy) -> di
             "thresholds": {name: threshold for name, _, threshold in rules}}
 
 
-class KpiFold(Dispatching):
+class KpiFold(DatedDispatching):
     """Folds call, agent, wrap-up and complaint events into per-day, per-agent facts.
 
     ``policy`` (what the view judges by) and ``qa_average`` (``(extension, day) -> score
@@ -139,14 +139,6 @@ class KpiFold(Dispatching):
         return start.timestamp(), end.timestamp()
 
     # -- folding -------------------------------------------------------------------------
-    def apply(self, event: Any) -> None:
-        at = getattr(event, "at", None)
-        if at is not None and (self.last_at is None or at > self.last_at):
-            self.last_at = at
-        handler = self.handlers.get(type(event))
-        if handler is not None:
-            handler(event)
-
     def _queued(self, e: Any) -> None:
         self._joined[(str(e.originator_id), e.queue)] = e.at
 
