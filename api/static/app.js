@@ -79,10 +79,23 @@ export function stateBadge(state, reason = "") {
     >${label}${why}</span>`;
 }
 
-/** Only a same-origin path may be a redirect target after login. */
-export function safeNext(next, fallback = "/wallboard") {
-  if (typeof next !== "string" || !next.startsWith("/") || next.startsWith("//") ||
-      next.startsWith("/\\")) {
+/**
+ * Only a path of this site may be a redirect target after login: it starts with one "/"
+ * (not "//" or "/\\", which browsers read as another host), holds no control character
+ * (the URL parser drops tab, CR and LF, so "/\t/evil" would become "//evil") and no
+ * backslash, and resolved against `origin` it stays on that origin. `next` itself is
+ * returned, not the resolved path: "/..//evil" resolves to the path "//evil", which as
+ * a link would leave the site. Anything else gives `fallback`.
+ */
+export function safeNext(next, fallback = "/wallboard", origin = globalThis.location?.origin) {
+  if (typeof next !== "string" || !/^\/(?![/\\])/.test(next) ||
+      /[\u0000-\u001f\u007f-\u009f\\]/.test(next)) {
+    return fallback;
+  }
+  const base = origin && origin !== "null" ? origin : "http://callboard.invalid";
+  try {
+    if (new URL(next, base).origin !== new URL(base).origin) return fallback;
+  } catch (err) {
     return fallback;
   }
   return next;
