@@ -23,6 +23,7 @@ from api.pbx.routes import router as pbx_router
 from api.push import Hub
 from api.qa import routes_agent, routes_design, routes_evaluations, routes_sampling
 from api.runtime import BOARDS, Runtime
+from api.system.edge import Edge
 from api.system.routes import router as system_router
 from api.workforce.routes import router as workforce_router
 from domain.errors import (
@@ -131,6 +132,7 @@ def create_app(callboard: Callboard) -> FastAPI:
     app.state.metrics = Metrics(runtime, hubs)
     app.state.access = AccessTable.resolve(c for c in iter_route_contexts(app.routes))
     _answers(app)
+    app.add_middleware(Edge, limits=callboard.config.limits)
     return app
 
 

@@ -19,8 +19,8 @@ from projections.workforce.attendance import AttendancePolicy
 from projections.workforce.kpis import KpiPolicy
 
 __all__ = ["AmiSettings", "AttendanceSettings", "BoardSettings", "ComplaintSettings",
-           "Configuration", "KpiSettings", "QaSettings", "ServerSettings", "Settings",
-           "load_settings"]
+           "Configuration", "HttpLimits", "KpiSettings", "QaSettings", "ServerSettings",
+           "Settings", "load_settings"]
 
 HOUR = 3600.0
 _SHIFT = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
@@ -90,6 +90,20 @@ class ServerSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     log_level: str = "warning"
+
+
+class HttpLimits(BaseSettings):
+    """How much the HTTP edge (``api.system.edge``) reads of a request body: refused with
+    413 before the body is read when its Content-Length says more, cut at the limit when
+    it streams. Uploads (the DND CSV import) have their own, larger limit."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLBOARD_HTTP_", env_file=".env",
+                                      extra="ignore")
+
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0,
+                                description="JSON and form bodies (default 1 MiB)")
+    max_upload_bytes: int = Field(default=10 * 1024 * 1024, gt=0,
+                                  description="file uploads: the DND CSV import (10 MiB)")
 
 
 class QaSettings(BaseSettings):
@@ -182,6 +196,7 @@ class Configuration:
     boards: BoardSettings = field(default_factory=BoardSettings)
     ami: AmiSettings = field(default_factory=AmiSettings)
     http: ServerSettings = field(default_factory=ServerSettings)
+    limits: HttpLimits = field(default_factory=HttpLimits)
     qa: QaSettings = field(default_factory=QaSettings)
     complaints: ComplaintSettings = field(default_factory=ComplaintSettings)
     kpi: KpiSettings = field(default_factory=KpiSettings)
