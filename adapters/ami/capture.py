@@ -22,6 +22,7 @@ from uuid import UUID, uuid5
 
 from adapters.ami.feed_items import ConnectionClosed, ConnectionOpened, FeedItem, ReceivedFrames
 from adapters.ami.frames import FrameSplitter
+from adapters.ami.limits import MAX_FRAME_BYTES
 
 __all__ = ["CaptureError", "capture_connection_id", "capture_items", "read_capture"]
 
@@ -65,9 +66,10 @@ def _first_last_timestamp(data: bytes) -> tuple[float | None, float | None]:
     return (float(first.group(1)) if first else None, float(last.group(1)) if last else None)
 
 
-def capture_items(paths: list[Path]) -> Iterator[FeedItem]:
+def capture_items(paths: list[Path], max_frame: int = MAX_FRAME_BYTES) -> Iterator[FeedItem]:
     """Each file is one connection; every file but the last ends as an interrupted
-    connection (a gap follows it), the last one as a clean stop."""
+    connection (a gap follows it), the last one as a clean stop. A frame longer than
+    ``max_frame`` is handed over cut (``adapters.ami.limits``), as from a live feed."""
     for index, path in enumerate(paths):
         try:
             data = read_capture(path)
@@ -78,7 +80,7 @@ def capture_items(paths: list[Path]) -> Iterator[FeedItem]:
         connection_id = capture_connection_id(data)
         first, last = _first_last_timestamp(data)
         yield ConnectionOpened(connection_id, first, f"file:{path.name}")
-        splitter = FrameSplitter()
+        splitter = FrameSplitter(max_frame)
         seq = 1
         for frames in splitter.feed_in_lists(data, FRAMES_PER_ITEM):
             yield ReceivedFrames(connection_id, seq, None, frames)

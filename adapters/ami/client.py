@@ -25,6 +25,7 @@ from asterisk.ami.action import Action
 from adapters.ami.connection import AmiConnection
 from adapters.ami.feed_items import FeedItem
 from adapters.ami.frames import Message
+from adapters.ami.limits import MAX_FRAME_BYTES, withheld
 
 __all__ = ["RESYNC_ACTIONS", "ActionResult", "AmiFeedClient", "FeedStats"]
 
@@ -67,11 +68,12 @@ class AmiFeedClient:
         *, clock: Callable[[], float] = time.time, ping_interval: float = 1.0,
         connect_timeout: float = 5.0, events: str = "on", logger: logging.Logger | None = None,
         ping_timeout: float = 3.0, backoff_initial: float = 0.2, backoff_max: float = 10.0,
+        max_frame: int = MAX_FRAME_BYTES,
     ) -> None:
         self._host, self._port, self._username, self._secret = host, port, username, secret
         self._out, self._clock, self._events = out, clock, events
         self._ping_interval, self._ping_timeout = ping_interval, ping_timeout
-        self._connect_timeout = connect_timeout
+        self._connect_timeout, self._max_frame = connect_timeout, max_frame
         self._backoff = (backoff_initial, backoff_max)
         self._log = logger or logging.getLogger(__name__)
         self._send_lock, self._stats_lock = threading.Lock(), threading.Lock()
@@ -142,12 +144,12 @@ class AmiFeedClient:
         while not self._stopping.is_set():
             conn = self._conn = AmiConnection(
                 next(self._numbers), self._host, self._port, self._connect_timeout,
-                self._out, self._clock, self._count,
+                self._out, self._clock, self._count, self._max_frame,
             )
             try:
                 healthy = self._session(conn)
-            except Exception:
-                self._log.exception("AMI session failed unexpectedly")
+            except Exception as error:
+                self._log.error("AMI session failed unexpectedly", exc_info=withheld(error))
                 conn.close("internal error", self._connect_timeout)
                 healthy = False
             failures = 0 if healthy else failures + 1
@@ -188,7 +190,8 @@ class AmiFeedClient:
         if result.ok:
             return None
         self._count("login_failures")
-        message = result.headers.get("Message", "no message")
+        # The PBX's own words (``Authentication failed``), clipped: the operator needs them.
+        message = result.headers.get("Message", "no message")[:80]
         self._log.error(
             "AMI %s: login as %r refused (%s); check the credentials, retrying with backoff",
             conn.peer, self._username, message,

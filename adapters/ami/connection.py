@@ -22,6 +22,7 @@ from asterisk.ami.client import AMIClient
 
 from adapters.ami.feed_items import ConnectionClosed, ConnectionOpened, FeedItem, ReceivedFrame
 from adapters.ami.frames import FrameSplitter, MalformedFrame, Message, parse_frame
+from adapters.ami.limits import MAX_FRAME_BYTES, CutFrame, frame_digest, withheld
 
 __all__ = ["AmiConnection", "PendingAction"]
 
@@ -63,6 +64,7 @@ class AmiConnection(AMIClient):  # type: ignore[misc]
     def __init__(
         self, number: int, host: str, port: int, timeout: float, out: queue.Queue[FeedItem],
         clock: Callable[[], float], count: Callable[[str], None],
+        max_frame: int = MAX_FRAME_BYTES,
     ) -> None:
         super().__init__(address=host, port=port, timeout=timeout, buffer_size=65536)
         self.number, self.id, self.peer = number, str(uuid.uuid4()), f"{host}:{port}"
@@ -70,7 +72,7 @@ class AmiConnection(AMIClient):  # type: ignore[misc]
         self._lock, self._close_lock = threading.Lock(), threading.Lock()
         self._seq, self._opened, self._closed = 0, False, False
         self._pending: dict[str, PendingAction] = {}
-        self.splitter = FrameSplitter()
+        self.splitter = FrameSplitter(max_frame)
         self.logged_in = False
         self.end_reason: str | None = None
         self.reader_done = threading.Event()
@@ -113,6 +115,8 @@ class AmiConnection(AMIClient):  # type: ignore[misc]
             for raw in frames:  # tee first: what the library does next cannot lose frames
                 self._emit(raw)
             for raw in frames:
+                if type(raw) is CutFrame:  # stored with its marker, never interpreted
+                    continue
                 yield self._decode_pack(raw[:-4] if raw.endswith(_TERMINATOR) else raw[:-2])
         self.finished.set()
 
@@ -140,7 +144,7 @@ class AmiConnection(AMIClient):  # type: ignore[misc]
                 self._seq += 1
                 self._put(ReceivedFrame(self.id, self._seq, self._clock(), raw))
             self._count("frames_received")
-            if self._pending and b"ActionID:" in raw:
+            if self._pending and type(raw) is not CutFrame and b"ActionID:" in raw:
                 msg = parse_frame(raw)
                 with self._lock:
                     pending = self._pending.get(msg.headers.get("ActionID", ""))
@@ -148,9 +152,11 @@ class AmiConnection(AMIClient):  # type: ignore[misc]
                     pending.feed(msg)
         except MalformedFrame:
             pass
-        except Exception:  # an exception here would kill the library's reader thread
+        except Exception as error:  # an exception here would kill the library's reader
             with contextlib.suppress(Exception):
-                logging.getLogger(__name__).exception("AMI frame tee failed")
+                logging.getLogger(__name__).error(
+                    "AMI frame tee failed for a frame of %s", frame_digest(raw),
+                    exc_info=withheld(error))
 
     def _put(self, item: FeedItem) -> None:
         try:

@@ -7,8 +7,11 @@ is a separate step that never raises on bad data, it reports it.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from adapters.ami.limits import MAX_FRAME_BYTES, CutFrame, FrameSkipper, frame_digest
 
 __all__ = [
     "BANNER_PREFIX",
@@ -51,22 +54,29 @@ def parse_buffer(buffer: bytes, *, at_start: bool = False) -> tuple[list[bytes],
 
 @dataclass(slots=True)
 class FrameSplitter:
-    """Incremental splitter for one connection: feed it bytes, get whole frames back."""
+    """Incremental splitter for one connection: feed it bytes, get whole frames back.
 
+    A frame longer than ``max_frame`` (``adapters.ami.limits``) comes out as a
+    ``CutFrame`` of its first ``max_frame`` bytes: once the bytes held for a frame pass the
+    limit, the rest is only counted and hashed until its blank line, so what is held stays
+    under the limit whatever the peer sends. ``cut`` counts the frames cut so far.
+    """
+
+    max_frame: int = MAX_FRAME_BYTES
+    cut: int = 0
     _rest: bytes = b""
     _started: bool = False
+    _skipping: FrameSkipper | None = None
 
     def feed(self, data: bytes) -> list[bytes]:
-        buffer = self._rest + data if self._rest else data
-        if not self._started:
-            head = buffer[: len(BANNER_PREFIX)]
-            if not BANNER_PREFIX.startswith(head):
-                self._started = True  # no banner: a capture cut at the start
-            elif len(head) < len(BANNER_PREFIX) or b"\r\n" not in buffer:
-                self._rest = buffer  # wait for the whole banner line
-                return []
-        frames, self._rest = parse_buffer(buffer, at_start=not self._started)
+        frames: list[bytes] = []
+        buffer = self._skip(data, frames)
+        if not self._banner_ready(buffer):
+            return frames
+        got, rest = parse_buffer(buffer, at_start=not self._started)
         self._started = True
+        frames += self._limited(got)
+        self._keep(rest)
         return frames
 
     def feed_in_lists(self, data: bytes, size: int) -> Iterator[list[bytes]]:
@@ -75,15 +85,12 @@ class FrameSplitter:
         while its bytes are still in the cache). ``pending`` is right once the iterator
         is exhausted."""
         size = max(1, size)
-        buffer = self._rest + data if self._rest else data
-        if not self._started:
-            head = buffer[: len(BANNER_PREFIX)]
-            if not BANNER_PREFIX.startswith(head):
-                self._started = True  # no banner: a capture cut at the start
-            elif len(head) < len(BANNER_PREFIX) or b"\r\n" not in buffer:
-                self._rest = buffer  # wait for the whole banner line
-                return
         frames: list[bytes] = []
+        buffer = self._skip(data, frames)
+        if not self._banner_ready(buffer):
+            if frames:
+                yield frames
+            return
         pos = 0
         if not self._started:  # the banner line is a frame of its own
             pos = buffer.find(b"\r\n") + 2
@@ -99,23 +106,74 @@ class FrameSplitter:
                 pos = end + 4
             if len(frames) < size:
                 break
-            yield frames
+            yield self._limited(frames)
             frames = []
-        self._rest = buffer[pos:]
+        self._keep(buffer[pos:])
         if frames:
-            yield frames
+            yield self._limited(frames)
 
     @property
     def pending(self) -> bytes:
-        """Bytes received that do not (yet) make a whole frame: a cut frame at EOF."""
+        """Bytes received that do not (yet) make a whole frame: a cut frame at EOF (a
+        ``CutFrame`` when it had passed the limit)."""
+        if self._skipping is not None:
+            return self._skipping.frame(ended=False)
         return self._rest
+
+    def _skip(self, data: bytes, frames: list[bytes]) -> bytes:
+        """The buffer to split: ``data`` after the end of an oversized frame being read
+        past (appended to ``frames`` once it ends), else the rest held plus ``data``."""
+        skipping = self._skipping
+        if skipping is None:
+            return self._rest + data if self._rest else data
+        used = skipping.take(data)
+        if used is None:
+            return b""
+        frames.append(skipping.frame(ended=True))
+        self._skipping = None
+        return data[used:]
+
+    def _banner_ready(self, buffer: bytes) -> bool:
+        """False (the buffer held) while a banner line may still be arriving. A banner
+        line is at most ``max_frame`` bytes: a longer line is a frame, to be cut."""
+        if self._started:
+            return True
+        if not BANNER_PREFIX.startswith(buffer[: len(BANNER_PREFIX)]):
+            self._started = True  # no banner: a capture cut at the start
+        elif buffer.find(b"\r\n", 0, self.max_frame) < 0:
+            if len(buffer) < self.max_frame:
+                self._rest = buffer  # wait for the whole banner line
+                return False
+            self._started = True
+        return True
+
+    def _keep(self, rest: bytes) -> None:
+        if len(rest) <= self.max_frame:
+            self._rest = rest
+        else:
+            self._rest, self._skipping = b"", FrameSkipper(rest[: self.max_frame], rest)
+            self.cut += 1
+
+    def _limited(self, frames: list[bytes]) -> list[bytes]:
+        limit = self.max_frame
+        if not frames or max(map(len, frames)) <= limit:
+            return frames
+        cut = [CutFrame(f[:limit], len(f), hashlib.sha256(f).hexdigest(), True)
+               if len(f) > limit else f for f in frames]
+        self.cut += sum(len(f) > limit for f in frames)
+        return cut
 
 
 class MalformedFrame(ValueError):
-    """A frame that is not a list of ``Key: value`` lines; carries the raw bytes."""
+    """A frame that is not a list of ``Key: value`` lines; carries the raw bytes.
 
-    def __init__(self, reason: str, raw: bytes) -> None:
-        super().__init__(f"{reason}: {raw[:200]!r}")
+    ``reason`` may quote the offending line (it is stored with the frame, in the feed);
+    ``kind`` and ``str(error)`` never quote the frame, so they are what a log may print.
+    """
+
+    def __init__(self, reason: str, raw: bytes, kind: str | None = None) -> None:
+        self.kind = kind or reason
+        super().__init__(f"{self.kind} ({frame_digest(raw)})")
         self.reason = reason
         self.raw = raw
 
@@ -162,9 +220,10 @@ def parse_frame(raw: bytes) -> Message:
             if line.endswith(":") and line[:-1].isidentifier():
                 key, value = line[:-1], ""
             else:
-                raise MalformedFrame(f"line without 'Key: value': {line[:80]!r}", raw)
+                raise MalformedFrame(f"line without 'Key: value': {line[:80]!r}", raw,
+                                     "line without 'Key: value'")
         if not key or " " in key or "\x00" in key:
-            raise MalformedFrame(f"bad header name {key[:40]!r}", raw)
+            raise MalformedFrame(f"bad header name {key[:40]!r}", raw, "bad header name")
         if key in _MULTI_HEADERS:
             repeated.setdefault(key, []).append(value)
         headers[key] = value

@@ -4,13 +4,13 @@ One batch of frames (bounded by count and by a few milliseconds when live) is on
 transaction: the ``FeedChunk`` holding the frames, the ``Feed``'s new high-water mark and
 every domain event the frames imply. A frame already stored (seq at or below the feed's
 high-water mark) is skipped, so ingesting the same capture twice changes nothing.
-A frame that cannot be parsed or translated is logged with its raw bytes and kept in the
-feed; ingestion goes on.
+A frame that cannot be parsed or translated is logged by its digest (never its bytes:
+``adapters.ingest.records``) and kept in the feed; ingestion goes on. A frame longer than
+the limit arrives cut (``adapters.ami.limits``) and is stored with its marker, untranslated.
 """
 
 from __future__ import annotations
 
-import logging
 import queue
 import threading
 import time
@@ -26,18 +26,26 @@ from adapters.ami.feed_items import (
     ReceivedFrames,
 )
 from adapters.ami.frames import BANNER_PREFIX, MalformedFrame, Message, parse_frame
+from adapters.ami.limits import CutFrame
 from adapters.ami.translation import SnapshotCollector, translate
 from adapters.ingest.dating import EventClock
+from adapters.ingest.records import (
+    RAW_ENCODING,
+    batch_records,
+    note_failed,
+    note_pending,
+    note_refused,
+    note_rejected,
+    pending_status,
+)
 from adapters.ingest.triage import worth_parsing
 from adapters.store.application import CallCenter, StoreUnit
 from domain.errors import CallboardError
 from domain.ids import feed_id
-from domain.telephony.feed import Feed, FeedChunk, FrameRecord, encode_raw
+from domain.telephony.feed import Feed, FeedChunk, encode_raw
 from domain.telephony.handlers import CommandHandler
 
-__all__ = ["IngestReport", "Ingestor"]
-
-log = logging.getLogger("callboard.ingest")
+__all__ = ["RAW_ENCODING", "IngestReport", "Ingestor"]
 
 
 @dataclass
@@ -45,14 +53,12 @@ class IngestReport:
     frames_received: int = 0
     frames_stored: int = 0
     frames_skipped_duplicate: int = 0
-    frames_rejected: int = 0
+    frames_rejected: int = 0  # stored, not translated: unparsable, cut by a close or the limit
+    frames_cut: int = 0  # of those, longer than the frame limit (stored cut, with a marker)
     translation_errors: int = 0
     events_stored: int = 0
     batches: int = 0
     connections: list[str] = field(default_factory=list)
-
-
-RAW_ENCODING = "latin-1"  # domain.telephony.feed.encode_raw: one code point per byte, lossless
 
 
 class _Pending:
@@ -185,8 +191,7 @@ class Ingestor:
         feed = self._feed(item.connection_id)
         at = item.at if item.at is not None else self._clock.latest
         if item.pending:
-            log.warning("connection %s closed in the middle of a frame; %d bytes kept as "
-                        "truncated: %r", item.connection_id, len(item.pending), item.pending)
+            note_pending(item.connection_id, item.pending)
             self._store_truncated(feed, item.pending)
         if not feed.closed:
             if item.reason == "stopped":
@@ -198,10 +203,12 @@ class Ingestor:
 
     def _store_truncated(self, feed: Feed, raw: bytes) -> None:
         seq = feed.last_seq + 1
-        chunk = FeedChunk(feed.connection_id, seq, [[seq, None, encode_raw(raw), "truncated"]])
+        chunk = FeedChunk(feed.connection_id, seq,
+                          [[seq, None, encode_raw(raw), pending_status(raw)]])
         feed.store_frames(seq, seq, str(chunk.id))
         self.app.save(chunk, feed)
         self.report.frames_rejected += 1
+        self.report.frames_cut += isinstance(raw, CutFrame)
 
     # -- batches -------------------------------------------------------------------------
     def flush(self) -> None:
@@ -224,11 +231,11 @@ class Ingestor:
             self.report.frames_skipped_duplicate += len(fresh) - len(seqs)
             if not seqs:
                 return
-        # [seq, received_at, encode_raw(raw), status], built in C (no Python call a frame)
-        texts = map(bytes.decode, raws, repeat(RAW_ENCODING))
-        records: list[FrameRecord] = list(map(list, zip(seqs, received, texts, repeat("ok"))))
+        records, chosen, cut = batch_records(connection_id, seqs, received, raws)
+        self.report.frames_rejected += cut
+        self.report.frames_cut += cut
         messages: list[tuple[int, Message]] = []
-        for i in worth_parsing(raws):
+        for i in chosen:
             raw = raws[i]
             if seqs[i] == 1 and raw.startswith(BANNER_PREFIX):
                 continue
@@ -236,8 +243,7 @@ class Ingestor:
                 messages.append((i, parse_frame(raw)))
             except MalformedFrame as error:
                 self.report.frames_rejected += 1
-                log.warning("rejected AMI frame seq=%d of %s (%s); raw bytes: %r", seqs[i],
-                            connection_id, error.reason, raw)
+                note_rejected(connection_id, seqs[i], error)
                 records[i][3] = f"rejected: {error.reason}"
         times = self._clock.times(received, messages)
         for (i, message), at in zip(messages, times, strict=True):
@@ -260,7 +266,7 @@ class Ingestor:
         alone; what they translate to was handled then and is dropped now."""
         messages: list[tuple[int, Message]] = []
         for i in worth_parsing(raws):
-            if raws[i].startswith(BANNER_PREFIX):
+            if raws[i].startswith(BANNER_PREFIX) or isinstance(raws[i], CutFrame):
                 continue
             try:
                 messages.append((i, parse_frame(raws[i])))
@@ -280,9 +286,7 @@ class Ingestor:
                 self.handler.handle(command)
         except CallboardError as error:
             self.report.translation_errors += 1
-            log.warning("AMI frame seq=%d of %s refused by the domain: %s; raw bytes: %r",
-                        seq, connection_id, error, raw)
-        except Exception:
+            note_refused(connection_id, seq, message, raw, error)
+        except Exception as error:
             self.report.translation_errors += 1
-            log.exception("AMI frame seq=%d of %s could not be translated; raw bytes: %r",
-                          seq, connection_id, raw)
+            note_failed(connection_id, seq, message, raw, error)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from adapters.ami.frames import FrameSplitter, MalformedFrame, parse_buffer, parse_frame
+from adapters.ami.limits import CutFrame, frame_digest
 
 BANNER = b"Asterisk Call Manager/11.0.0\r\n"
 EVENT = b"Event: Hangup\r\nUniqueid: 1.2\r\nCause-txt: Normal Clearing\r\n\r\n"
@@ -94,3 +97,78 @@ def test_in_lists_the_splitter_still_waits_for_a_whole_banner_line() -> None:
     assert list(splitter.feed_in_lists(BANNER[:5], 10)) == []
     assert list(splitter.feed_in_lists(BANNER[5:] + EVENT, 10)) == [[BANNER, EVENT]]
     assert splitter.pending == b""
+
+
+# -- the frame limit -----------------------------------------------------------------------
+
+LIMIT = 4096
+LONG = b"Event: Flood\r\nData: " + b"7185555713" * 2000  # a line that does not end
+
+
+def split_in_reads(data: bytes, read: int) -> tuple[list[bytes], bytes, int]:
+    """Frames, pending bytes and the most bytes the splitter held after any read."""
+    splitter, frames, held = FrameSplitter(max_frame=LIMIT), [], 0
+    for i in range(0, len(data), read):
+        frames += splitter.feed(data[i : i + read])
+        held = max(held, len(splitter.pending))
+    return frames, splitter.pending, held
+
+
+def test_a_frame_longer_than_the_limit_is_cut_and_the_frame_after_it_is_whole() -> None:
+    data = BANNER + LONG + b"\r\n\r\n" + EVENT
+    frames, pending, held = split_in_reads(data, 1000)
+    assert frames[0] == BANNER and frames[2] == EVENT and pending == b""
+    cut = frames[1]
+    assert isinstance(cut, CutFrame) and cut == LONG[:LIMIT]
+    assert (cut.length, cut.ended) == (len(LONG) + 4, True)
+    assert cut.sha256 == hashlib.sha256(LONG + b"\r\n\r\n").hexdigest()
+    assert cut.marker.startswith(f"truncated: frame of {len(LONG) + 4} bytes cut at {LIMIT}")
+    assert held <= LIMIT  # never more than the limit held for one frame
+
+
+def test_a_cut_frame_is_the_same_whatever_the_reads_and_in_lists() -> None:
+    data = BANNER + EVENT + LONG + b"\r\n\r\n" + EVENT + LONG[:LIMIT * 2]
+    whole = FrameSplitter(max_frame=LIMIT)
+    expected = whole.feed(data)
+    assert len(expected) == 4 and whole.pending.length == LIMIT * 2  # type: ignore[attr-defined]
+    for read in (1, 3, 7, LIMIT - 1, LIMIT, LIMIT + 1, len(data)):
+        frames, pending, _ = split_in_reads(data, read)
+        assert frames == expected and pending == whole.pending
+        assert [f.sha256 for f in frames if isinstance(f, CutFrame)] == [
+            f.sha256 for f in expected if isinstance(f, CutFrame)]
+    in_lists = FrameSplitter(max_frame=LIMIT)
+    assert [f for frames in in_lists.feed_in_lists(data, 2) for f in frames] == expected
+    assert in_lists.cut == whole.cut == 2
+
+
+def test_a_terminator_split_across_two_reads_ends_the_frame_being_cut() -> None:
+    splitter = FrameSplitter(max_frame=LIMIT)
+    assert splitter.feed(BANNER + LONG + b"\r\n\r") == [BANNER]
+    frames = splitter.feed(b"\n" + EVENT)
+    assert [len(f) for f in frames] == [LIMIT, len(EVENT)] and frames[1] == EVENT
+    assert isinstance(frames[0], CutFrame) and frames[0].length == len(LONG) + 4
+
+
+def test_a_line_that_never_ends_is_pending_as_an_unterminated_cut_frame() -> None:
+    splitter = FrameSplitter(max_frame=LIMIT)
+    for i in range(0, len(LONG), 512):
+        assert splitter.feed(LONG[i : i + 512]) == []
+    pending = splitter.pending
+    assert isinstance(pending, CutFrame) and pending == LONG[:LIMIT]
+    assert (pending.length, pending.ended) == (len(LONG), False)
+    assert "unterminated" in pending.marker
+
+
+def test_a_banner_line_longer_than_the_limit_is_a_frame_to_cut_not_a_wait() -> None:
+    splitter = FrameSplitter(max_frame=LIMIT)
+    assert splitter.feed(BANNER[:-2] + b"x" * LIMIT * 3) == []
+    assert len(splitter.pending) == LIMIT and isinstance(splitter.pending, CutFrame)
+
+
+def test_the_message_of_a_malformed_frame_quotes_none_of_it() -> None:
+    raw = b"Event: Hangup\r\nCallerIDNum 7185555713\r\n\r\n"
+    with pytest.raises(MalformedFrame) as caught:
+        parse_frame(raw)
+    assert "7185555713" in caught.value.reason  # stored with the frame, in the feed
+    assert "7185555713" not in str(caught.value) and "7185555713" not in caught.value.kind
+    assert frame_digest(raw) in str(caught.value)

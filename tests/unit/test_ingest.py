@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -108,3 +109,53 @@ def test_frames_are_stored_as_the_domain_encodes_raw_bytes() -> None:
     _, events = ingest(items, 10)
     (chunk,) = [state for topic, _, _, state in events if topic == "FeedChunk.Recorded"]
     assert [decode_raw(frame[2]) for frame in chunk["frames"]] == [raw, NOISE]
+
+
+# -- the frame limit and the log -----------------------------------------------------------
+
+NUMBER = b"7185555713"
+FLOOD = b"Event: QueueParams\r\nQueue: " + NUMBER * 3000  # 30 kB, no blank line
+
+
+@pytest.mark.parametrize("ended", [True, False], ids=["ended", "cut-off-by-the-close"])
+def test_a_frame_over_the_limit_is_stored_cut_with_its_marker_and_logged_by_digest(
+    ended: bool, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    tail = b"\r\n\r\n" + _queue_params("after", "300.0") if ended else b""
+    path = tmp_path / "flood.ami"
+    path.write_bytes(_queue_params("before", "100.0") + FLOOD + tail)
+    caplog.set_level(logging.INFO, logger="callboard.ingest")
+    app = open_app("memory://")
+    report = Ingestor(app, batch_size=10).ingest(capture_items([path], max_frame=4096))
+    frames = [frame for event in read_events(app, ["domain.telephony.feed:FeedChunk.Recorded"])
+              for frame in event.frames]
+    queues = {e.name for e in read_events(app, ["domain.telephony.queue:Queue.Discovered"])}
+    app.close()
+    statuses = [status for _, _, _, status in frames]
+    assert statuses[0] == "ok" and statuses[1].startswith(
+        f"truncated: frame of {len(FLOOD) + len(tail[:4])} bytes cut at 4096")
+    assert decode_raw(frames[1][2]) == FLOOD[:4096]  # what was received, up to the limit
+    assert statuses[2:] == (["ok"] if ended else [])
+    assert queues == ({"before", "after"} if ended else {"before"})
+    assert (report.frames_cut, report.frames_rejected, report.translation_errors) == (1, 1, 0)
+    assert "longer than the limit" in caplog.text or "closed in the middle" in caplog.text
+    assert NUMBER.decode() not in caplog.text and len(caplog.text) < 2000
+
+
+def test_a_translation_that_fails_is_logged_with_its_place_but_not_its_message(
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    from adapters.ami.frames import parse_frame
+    from adapters.ingest.records import note_failed
+
+    raw = b"Event: Hangup\r\nCallerIDNum: 7185555713\r\n\r\n"
+    message = parse_frame(raw)
+    try:
+        int(message.get("CallerIDNum") + "x")  # the message quotes the number
+    except ValueError as error:
+        assert "7185555713" in str(error)
+        note_failed("c", 7, message, raw, error)
+    (record,) = caplog.records
+    assert record.exc_info is not None  # a bug: its traceback stays
+    assert "seq=7 of c (Hangup)" in caplog.text and "ValueError" in caplog.text
+    assert "7185555713" not in caplog.text
