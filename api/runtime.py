@@ -57,7 +57,9 @@ class Hooks:
 
 
 # Bump when a fold's state layout changes: saved states of another version are rebuilt.
-VERSION = "4"
+# 5: tagged JSON, signed (adapters/projection_runner/codec.py); older pickled states are
+# dropped unread, never unpickled.
+VERSION = "5"
 FOLDS: dict[str, Callable[[BoardPolicy, Hooks], Fold]] = {
     "wallboard": lambda policy, hooks: WallboardProjection(policy),
     "agents": lambda policy, hooks: AgentBoardProjection(policy),

@@ -41,13 +41,17 @@ class Dispatching:
     """A fold whose handler table (``table()``, built in ``__init__`` as ``handlers``) is
     keyed by event class.
 
-    The table holds bound methods of the fold: it is left out of the saved state (pickle,
-    as the projection runner checkpoints) and built again on restore. ``unsaved`` names
+    The table holds bound methods of the fold: it is left out of the saved state (the
+    projection runner's checkpoint) and built again on restore. ``unsaved`` names
     further attributes that belong to the running process (hooks into other folds): they
-    are saved as None and whoever restores the fold sets them again."""
+    are saved as None and whoever restores the fold sets them again. ``state_classes``
+    names the classes of the objects the fold keeps (records, inner folds): the runner
+    saves and restores objects of the fold's class and of those classes (and of theirs,
+    in turn) only, so a saved view naming any other class is refused, never run."""
 
     handlers: Table
     unsaved: ClassVar[tuple[str, ...]] = ()
+    state_classes: ClassVar[tuple[type, ...]] = ()
 
     def table(self) -> Table:
         raise NotImplementedError

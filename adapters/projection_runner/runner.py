@@ -6,25 +6,33 @@ and checkpoints the fold's whole state together with the tracking record of the 
 position it holds (one transaction, see ``projection_store``), at most every
 ``checkpoint_s`` seconds or ``checkpoint_events`` events. Queries read the in-memory fold
 under a lock, so a supervisor sees an event as soon as it is folded, not when it is saved.
+
+The saved state is tagged JSON (``codec``: plain data and the fold's own classes, nothing
+that runs code when read), signed with a key derived from the audit key (``envelope``). A
+saved view that is refused (another format, a bad signature, a class the fold does not
+name) is dropped, logged and rebuilt from the log: a view is derived data.
 """
 
 from __future__ import annotations
 
 import gc
-import pickle
+import logging
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from eventsourcing.persistence import Tracking
 
-from adapters.projection_runner.store import BUCKET_S, ViewRecorder
+from adapters.projection_runner.codec import StateCodec, ViewRefused, state_classes
+from adapters.projection_runner.envelope import open_state, seal_state, view_key
+from adapters.projection_runner.store import BUCKET_S, SavedView, ViewRecorder
 from adapters.store.application import CallCenter
 from adapters.store.log_pages import pages
 
 __all__ = ["Fold", "Progress", "TrackedProjection", "as_of"]
+
+log = logging.getLogger("callboard.views")
 
 
 class Fold(Protocol):
@@ -54,7 +62,9 @@ def _events(app: CallCenter, topics: tuple[str, ...], start: int, stop: int | No
 
 class TrackedProjection:
     """One fold over ``app``'s log, kept in ``recorder``; ``version`` names the fold's
-    state layout (a saved state of another version is rebuilt, never reused)."""
+    state layout (a saved state of another version is rebuilt, never reused). The saved
+    state may hold objects of the fold's class and of the classes it names in
+    ``state_classes`` (transitively) only; it is signed when ``app`` has an audit key."""
 
     def __init__(self, app: CallCenter, recorder: ViewRecorder, make: Callable[[], Fold],
                  version: str, *, page: int = 1000, checkpoint_s: float = 2.0,
@@ -67,6 +77,8 @@ class TrackedProjection:
         self.lock = threading.RLock()
         self.fold: Fold = make()
         self.name = self.fold.name
+        self.codec = StateCodec(state_classes(type(self.fold)))
+        self._key = view_key(app.audit_key) if app.audit_key else None
         self.position = 0  # last log position folded in memory
         self.saved_position = 0  # last position whose state is checkpointed
         self.events_folded = 0
@@ -77,23 +89,39 @@ class TrackedProjection:
 
     # -- state -----------------------------------------------------------------------------
     def _load(self) -> None:
-        saved = self.recorder.load()
-        if saved is None or saved.version != self.version:
-            if saved is not None:
+        try:
+            saved = self.recorder.load()
+            if saved is None or saved.version != self.version:
+                if saved is not None:
+                    self.recorder.drop()
+                return
+            fold = self._restore(saved)
+        except ViewRefused as refused:
+            log.warning("projection %s: saved view refused (%s); rebuilding it from the log",
+                        self.name, refused)
+            if not self.read_only:
                 self.recorder.drop()
             return
-        fold = pickle.loads(zlib.decompress(saved.state))
+        self.fold, self.position, self.saved_position = fold, saved.position, saved.position
+
+    def _restore(self, saved: SavedView) -> Fold:
+        """The saved fold, with the configuration and hooks of a fresh one (``unsaved``)."""
+        payload = open_state(saved.state, self._key, self.name, saved.version, saved.position)
+        fold = self.codec.decode(payload)
         fresh = self.fold  # made by the factory: configuration and hooks of this process
+        if type(fold) is not type(fresh) or not vars(fresh).keys() <= vars(fold).keys():
+            raise ViewRefused(f"the saved state is not a whole {type(fresh).__name__}")
         for name in getattr(fresh, "unsaved", ()):
             setattr(fold, name, getattr(fresh, name))
-        self.fold, self.position, self.saved_position = fold, saved.position, saved.position
+        return fold
 
     def checkpoint(self) -> None:
         """Save the fold with the tracking record of its position, in one transaction."""
         with self.lock:
             if self.position == self.saved_position or self.read_only:
                 return
-            state = zlib.compress(pickle.dumps(self.fold, pickle.HIGHEST_PROTOCOL), 1)
+            state = seal_state(self.codec.encode(self.fold), self._key, self.name,
+                               self.version, self.position)
             last_at = getattr(self.fold, "last_at", None)
             self.recorder.commit(Tracking(self.app.name, self.position), self.version,
                                  state, last_at, self._pending_index)

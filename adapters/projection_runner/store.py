@@ -28,6 +28,7 @@ from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 from eventsourcing.utils import Environment
 from psycopg.sql import SQL, Identifier
 
+from adapters.projection_runner.codec import ViewRefused
 from adapters.store.url import store_env
 
 __all__ = ["BUCKET_S", "SavedView", "SealedViewRecorder", "ViewRecorder", "open_view_recorder",
@@ -210,7 +211,8 @@ class MemoryViewRecorder:
 
 class SealedViewRecorder:
     """Encrypts a view's saved state with the store's cipher (views hold customer numbers
-    too); everything else passes through."""
+    too); everything else passes through. AES-GCM authenticates too: a state changed at
+    rest does not decrypt and is refused (``ViewRefused``), never decoded."""
 
     def __init__(self, inner: ViewRecorder, cipher_key: str) -> None:
         from eventsourcing.cryptography import AESCipher
@@ -222,8 +224,12 @@ class SealedViewRecorder:
         saved = self.inner.load()
         if saved is None:
             return None
-        return SavedView(saved.position, saved.version, self.cipher.decrypt(saved.state),
-                         saved.last_at)
+        try:
+            state = self.cipher.decrypt(saved.state)
+        except ValueError as error:
+            raise ViewRefused(f"the encrypted view does not decrypt ({error}): changed at "
+                              "rest, or sealed with another cipher key") from None
+        return SavedView(saved.position, saved.version, state, saved.last_at)
 
     def commit(self, tracking: Tracking, version: str, state: bytes, last_at: float | None,
                index: dict[int, int]) -> None:

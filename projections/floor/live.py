@@ -9,7 +9,7 @@ reason, in ``departed``.
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import Any, ClassVar
 
 from domain.telephony.agent import Agent, extension_of
 from domain.telephony.call import Call
@@ -33,6 +33,8 @@ SPY_MODES_KEPT = 1000  # supervisor calls whose mode is remembered (the log may 
 
 class LiveFloor(Dispatching):
     """Live calls and agent states. ``apply`` takes domain events in log order."""
+
+    state_classes: ClassVar[tuple[type, ...]] = (CallNow, AgentNow, SupervisorNow)
 
     def __init__(self, departed_kept: int = 50) -> None:
         self.calls: dict[str, CallNow] = {}

@@ -37,6 +37,7 @@ class MonitoringProjection:
 
     name = "monitoring"
     unsaved: ClassVar[tuple[str, ...]] = ("open_numbers",)  # the runner sets it on restore
+    state_classes: ClassVar[tuple[type, ...]] = (BoardPolicy, LiveFloor)  # saved, restored
 
     def __init__(self, policy: BoardPolicy | None = None,
                  open_numbers: Callable[[], set[str]] | None = None) -> None:

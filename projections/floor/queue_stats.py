@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, ClassVar
 
 from domain.telephony.agent import Agent
 from domain.telephony.call import Call
@@ -26,6 +26,8 @@ __all__ = ["TOPICS", "AgentFacts", "Outbound", "StatsProjection", "Visit"]
 
 class StatsProjection(DatedDispatching):
     """Fold domain events (in log order) into per-queue, per-agent and outbound figures."""
+
+    state_classes: ClassVar[tuple[type, ...]] = (Visit, Outbound, AgentFacts)
 
     def __init__(self) -> None:
         self.visits: list[Visit] = []

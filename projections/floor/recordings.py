@@ -49,6 +49,7 @@ class _Call:
 
 class RecordingsFold(Dispatching):
     name = "recordings"
+    state_classes = (Recording, _Call)  # what the saved state holds (see Dispatching)
 
     def __init__(self) -> None:
         self.calls: dict[str, _Call] = {}

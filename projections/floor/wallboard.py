@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
-from typing import Any
+from typing import Any, ClassVar
 
 from domain.intervals import covered
 from projections.business_day import BoardPolicy, business_day_start
@@ -63,6 +63,8 @@ class StatsAndFloor:
     (the handlers of both for its class, merged once), and old days forgotten."""
 
     name = ""
+    # what the saved state holds (the projection runner restores these classes only)
+    state_classes: ClassVar[tuple[type, ...]] = (BoardPolicy, StatsProjection, LiveFloor)
 
     def __init__(self, policy: BoardPolicy | None, keep_s: float) -> None:
         self.policy = policy or BoardPolicy()

@@ -68,6 +68,7 @@ class CallEntry:
 
 class QaCatalogueFold(Dispatching):
     name = "qa_catalogue"
+    state_classes = (CallEntry,)  # what the saved state holds (see Dispatching)
 
     def __init__(self) -> None:
         self.calls: dict[str, CallEntry] = {}  # open calls and calls with recordings

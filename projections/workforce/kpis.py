@@ -79,6 +79,7 @@ class KpiFold(DatedDispatching):
 
     name = "kpis"
     unsaved = ("policy", "qa_average")
+    state_classes = (BoardPolicy,)  # what the saved state holds (see Dispatching)
 
     def __init__(self, board: BoardPolicy | None = None, policy: KpiPolicy | None = None,
                  qa_average: Callable[[str, str], float | None] | None = None) -> None:
