@@ -5,6 +5,11 @@ SHA-256 digest of the event exactly as stored), the digest of the previous seal,
 own digest over both: a hash chain through the whole log. A seal may be signed (HMAC of
 its digest with the audit key), so rewriting history also needs the key. One seal per
 previous digest (its id comes from it), so the chain cannot fork.
+
+A chain proves nothing about its own end: deleting the last batch together with its seal
+leaves a shorter chain that verifies. An anchor closes that: the head (the last seal's log
+position and digest) signed with the audit key at a time and kept off the database host;
+a log that no longer reaches an anchored head has lost its tail.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.ids import NAMESPACE
 
-__all__ = ["GENESIS", "AuditSeal", "seal_digest", "seal_id", "sign"]
+__all__ = ["GENESIS", "AuditSeal", "seal_digest", "seal_id", "sign", "sign_anchor"]
 
 GENESIS = "0" * 64
 Entry = list[str | int]  # [aggregate id hex, version, digest hex]
@@ -34,6 +39,15 @@ def seal_digest(previous: str, entries: list[Entry]) -> str:
 
 def sign(key: bytes, digest: str) -> str:
     return hmac.new(key, digest.encode(), hashlib.sha256).hexdigest()
+
+
+def sign_anchor(key: bytes, position: int, digest: str, at: str) -> str:
+    """The signature of an anchor: the chain's head (the last seal's log position and
+    digest) at a time, kept off the database host (``adapters.store.anchor``). Prefixed,
+    so a seal's signature can never pass for an anchor's."""
+    text = orjson.dumps({"at": at, "digest": digest, "position": position},
+                        option=orjson.OPT_SORT_KEYS)
+    return hmac.new(key, b"anchor:" + text, hashlib.sha256).hexdigest()
 
 
 class AuditSeal(Aggregate):
