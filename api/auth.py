@@ -1,9 +1,13 @@
 """Users, tokens, roles and masking.
 
-A request proves who it is with ``Authorization: Bearer <token>`` or the
-``callboard_token`` cookie set by ``POST /api/login``; WebSockets may also pass
-``?token=``. Users are ``User`` aggregates in the log (``callboard user add``), so the
-audit trail shows who was given access and when. Every denied request is logged.
+A request proves who it is with ``Authorization: Bearer <token>`` (an API token) or the
+``callboard_session`` cookie set by ``POST /api/login``; WebSockets the same way, never
+with a token in the URL (URLs end up in access logs). The cookie holds a session secret of
+its own, never the API token, so ``POST /api/logout`` can end it on the server and a
+stolen cookie dies with its session. Users, their tokens and sessions are ``User`` events
+in the log (``callboard user add | rotate | disable``), so the audit trail shows who was
+given access, when it was taken back, and every login. Every denied request is logged,
+never with the token.
 """
 
 from __future__ import annotations
@@ -18,23 +22,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from adapters.store.application import CallCenter, read_events
+from eventsourcing.persistence import IntegrityError
+
+from adapters.store.application import CallCenter
+from adapters.store.log_pages import notifications
 from api.runtime import find
+from domain.access.directory import USER_TOPICS, AccessFold, AccessPolicy, Holder
+from domain.access.throttle import LoginThrottle, Throttled
 from domain.access.user import ROLES, User
-from domain.errors import NoExtensionBound
+from domain.errors import ChangedMeanwhile, NoExtensionBound, UnknownAggregate
 from domain.ids import user_id
 
-__all__ = ["COOKIE", "UNMASKED_ROLES", "Principal", "UserDirectory", "mask_number",
-           "mask_view", "own_extension", "token_digest"]
+__all__ = ["COOKIE", "UNMASKED_ROLES", "Issued", "Principal", "Throttled", "UserDirectory",
+           "mask_number", "mask_view", "own_extension", "token_digest"]
 
 log = logging.getLogger("callboard.auth")
 
-COOKIE = "callboard_token"
+COOKIE = "callboard_session"
 UNMASKED_ROLES = frozenset({"supervisor", "complaints", "auditor"})
 NUMBER_KEYS = frozenset({"number", "caller_number", "customer_number", "dialed_number"})
 NAME_KEYS = frozenset({"customer_name", "caller_name"})
-USER_TOPICS = tuple(f"domain.access.user:User.{n}" for n in
-                    ("Added", "TokenIssued", "RoleChanged", "Disabled", "ExtensionBound"))
 
 
 def token_digest(token: str) -> str:
@@ -103,73 +110,167 @@ def own_extension(who: Principal) -> str:
 _NAME = re.compile(r"^[A-Za-z0-9._@-]{1,64}$")
 
 
+@dataclass(frozen=True)
+class Issued:
+    """A secret just made (an API token or a session): shown once, only its digest kept."""
+
+    secret: str
+    expires_at: float
+    principal: Principal | None = None
+
+
+def _principal(holder: Holder | None) -> Principal | None:
+    return None if holder is None else Principal(holder.name, holder.role, holder.extension)
+
+
 class UserDirectory:
-    """Token digests -> principals, folded from the ``User`` events in the log."""
+    """Token and session digests -> principals, folded from the ``User`` events in the
+    log (``domain.access.directory``). Every lookup first reads the user events stored
+    since the last read, at most every ``reload_every_s``: a rotation or disable by the
+    CLI (another process) takes effect within that, for a digest already known too.
+    ``clock`` is wall time (expiries, event times); the reload pacing is monotonic."""
 
     def __init__(self, app: CallCenter, clock: Callable[[], float] = time.time,
-                 reload_every_s: float = 1.0) -> None:
-        self.app, self.clock, self.reload_every_s = app, clock, reload_every_s
+                 reload_every_s: float = 1.0, policy: AccessPolicy | None = None) -> None:
+        policy = policy or AccessPolicy()
+        self.app, self.clock, self.reload_every_s, self.policy = app, clock, reload_every_s, policy
+        self.throttle = LoginThrottle(policy.max_failures, policy.failure_window_s)
         self._lock = threading.Lock()
-        self._by_digest: dict[str, Principal] = {}
+        self._fold = AccessFold(policy)
+        self._position = 0
         self._loaded_at = -1e9
         self.reload()
 
     def reload(self) -> None:
-        users: dict[str, dict[str, Any]] = {}
-        for e in read_events(self.app, USER_TOPICS):
-            key = str(e.originator_id)
-            kind = type(e).__qualname__
-            if kind == "User.Added":
-                users[key] = {"name": e.name, "role": e.role, "tokens": [e.token_sha256],
-                              "disabled": False, "extension": getattr(e, "extension", "")}
-            elif key in users and kind == "User.ExtensionBound":
-                users[key]["extension"] = e.extension
-            elif key in users and kind == "User.TokenIssued":
-                users[key]["tokens"].append(e.token_sha256)
-            elif key in users and kind == "User.RoleChanged":
-                users[key]["role"] = e.role
-            elif key in users and kind == "User.Disabled":
-                users[key]["disabled"] = True
-        table = {digest: Principal(u["name"], u["role"], u["extension"])
-                 for u in users.values()
-                 if not u["disabled"] for digest in u["tokens"]}
         with self._lock:
-            self._by_digest = table
+            for item in notifications(self.app.recorder, USER_TOPICS, start=self._position + 1):
+                self._fold.apply(self.app.mapper.to_domain_event(item))
+                self._position = item.id
             self._loaded_at = time.monotonic()
 
+    def _lookup(self, find_holder: Callable[[AccessFold, float], Holder | None]) -> Any:
+        if time.monotonic() - self._loaded_at > self.reload_every_s:
+            self.reload()
+        with self._lock:
+            return _principal(find_holder(self._fold, self.clock()))
+
     def authenticate(self, token: str | None) -> Principal | None:
+        """The user of a valid API token (None: unknown, revoked, expired or disabled)."""
         if not token:
             return None
         digest = token_digest(token)
-        with self._lock:
-            found = self._by_digest.get(digest)
-            stale = time.monotonic() - self._loaded_at > self.reload_every_s
-        if found is None and stale:  # a user added since (e.g. by the CLI)
-            self.reload()
-            with self._lock:
-                found = self._by_digest.get(digest)
+        found: Principal | None = self._lookup(lambda fold, now: fold.token(digest, now))
         return found
+
+    def session(self, secret: str | None) -> Principal | None:
+        """The user of an open login session (the cookie's secret)."""
+        if not secret:
+            return None
+        digest = token_digest(secret)
+        found: Principal | None = self._lookup(lambda fold, now: fold.session(digest, now))
+        return found
+
+    def check_client(self, client: str) -> None:
+        """``Throttled`` while ``client`` has had too many failures."""
+        try:
+            self.throttle.check(client, self.clock())
+        except Throttled:
+            log.warning("throttled %s: too many failed logins", client)
+            raise
+
+    def failed(self, client: str, what: str) -> None:
+        """Count and log a failed login (never the token itself)."""
+        count = self.throttle.failed(client, self.clock())
+        log.warning("failed login from %s (%s): unknown, revoked or expired token; %d of %d "
+                    "allowed in %g s", client, what, count, self.policy.max_failures,
+                    self.policy.failure_window_s)
+
+    def login(self, token: str, client: str) -> Issued | None:
+        """A new session for a valid API token (None, counted, for any other);
+        ``Throttled`` while the client has had too many failures."""
+        self.check_client(client)
+        principal = self.authenticate(token)
+        if principal is None:
+            self.failed(client, "login")
+            return None
+        secret = secrets.token_urlsafe(32)
+        end = self.clock() + self.policy.session_ttl_s
+        self._change(principal.name, lambda u, at: u.start_session(at, token_digest(secret), end))
+        return Issued(secret, end, principal)
+
+    def logout(self, secret: str | None) -> bool:
+        """End the session on the server (False: no such open session)."""
+        principal = self.session(secret)
+        if principal is None or secret is None:
+            return False
+        ended: list[bool] = []
+        self._change(principal.name,
+                     lambda u, at: ended.append(u.end_session(at, token_digest(secret))))
+        return ended[-1]
 
     def add(self, name: str, role: str, by: str, token: str | None = None,
             extension: str | None = None) -> str:
-        """Create the user (or give an existing one a new token, and ``extension`` when
-        given: "" unbinds it); returns the token."""
+        """``add_user``'s token."""
+        return self.add_user(name, role, by, extension, token).secret
+
+    def add_user(self, name: str, role: str, by: str, extension: str | None = None,
+                 token: str | None = None) -> Issued:
+        """Create the user, or re-issue an existing one (role, ``extension`` when given:
+        "" unbinds it): their earlier tokens and sessions are revoked, so the token
+        returned is the one that works. We chose revoking over refusing because the
+        command means "this person, with this role, with this token" and scripts that
+        provision users stay idempotent, while no earlier copy stays valid."""
         if not _NAME.match(name):
             raise ValueError(f"bad user name {name!r}: letters, digits and ._@- only")
         User.check_role(role)
+        return self._issue(name, role, by, token, extension)
+
+    def _issue(self, name: str, role: str | None, by: str, token: str | None = None,
+               extension: str | None = None) -> Issued:
+        """``add_user`` (``role`` given) or ``rotate`` (None: the user must exist)."""
         token = token or secrets.token_urlsafe(24)
-        at = self.clock()
-        user = find(self.app, User, user_id(name))
-        if user is None:
-            user = User(name, role, at, by, token_digest(token), extension or "")
-        else:
-            user.change_role(at, by, role)
-            user.issue_token(at, by, token_digest(token))
+        digest, at = token_digest(token), self.clock()
+        end = at + self.policy.token_ttl_s
+        if role is not None and find(self.app, User, user_id(name)) is None:
+            self._save(User(name, role, at, by, digest, extension or "", end))
+            return Issued(token, end)
+
+        def reissue(user: User, at: float) -> None:
+            user.check_enabled()
+            if role is not None:
+                user.change_role(at, by, role)
+            user.revoke_tokens(at, by, "re-added" if role is not None else "rotated")
+            user.issue_token(at, by, digest, end)
             if extension is not None:
                 user.bind_extension(at, by, extension)
+
+        self._change(name, reissue)
+        return Issued(token, end)
+
+    def rotate(self, name: str, by: str) -> Issued:
+        """A new token for ``name``; every earlier token and session stops working."""
+        return self._issue(name, None, by)
+
+    def disable(self, name: str, by: str) -> None:
+        """``name`` loses access at once: tokens, sessions, for good."""
+        self._change(name, lambda user, at: user.disable(at, by))
+
+    def _change(self, name: str, change: Callable[[User, float], Any]) -> None:
+        for _ in range(3):
+            user = find(self.app, User, user_id(name))
+            if user is None:
+                raise UnknownAggregate(f"no user {name!r}: add one with `callboard user add "
+                                       f"{name} --role ROLE`")
+            change(user, self.clock())
+            try:
+                return self._save(user)
+            except IntegrityError:
+                continue  # someone saved the user meanwhile: read it again
+        raise ChangedMeanwhile(f"user {name!r} kept changing meanwhile: try again")
+
+    def _save(self, user: User) -> None:
         self.app.save(user)
         self.reload()
-        return token
 
 
 assert set(UNMASKED_ROLES) <= set(ROLES)

@@ -129,5 +129,6 @@ def build(config: Configuration, store_url: str, *, clock: Callable[[], float] =
         ami.host, ami.port, ami.user, ami.secret, items, ping_interval=ami.ping_interval_s)
     services = _services(app, runtime, config, clock, client if pbx_actions else None,
                          pbx_plan)
-    return Callboard(config, runtime, UserDirectory(app), services,
+    users = UserDirectory(app, policy=config.auth.policy())  # wall time, even in a demo
+    return Callboard(config, runtime, users, services,
                      [client] if client is not None else [], client)

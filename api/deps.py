@@ -13,9 +13,10 @@ from fastapi import Depends, HTTPException, Request, WebSocket
 from api.access import AccessTable
 from api.auth import COOKIE, Principal, UserDirectory
 from api.runtime import Runtime
+from domain.access.throttle import Throttled
 
-__all__ = ["RuntimeDep", "Who", "bearer_token", "identify", "require", "role_allowed",
-           "service"]
+__all__ = ["RuntimeDep", "Who", "authenticate", "bearer_token", "client_host", "identify",
+           "require", "role_allowed", "service", "too_many"]
 
 log = logging.getLogger("callboard.access")
 S = TypeVar("S")
@@ -41,24 +42,51 @@ def service(name: str, cls: type[S]) -> Callable[[Request], S]:
     return get
 
 
-def bearer_token(authorization: str | None, cookie: str | None,
-                 query: str | None = None) -> str | None:
+def bearer_token(authorization: str | None) -> str | None:
     if authorization and authorization.lower().startswith("bearer "):
         return authorization[7:].strip()
-    return cookie or query
+    return None
 
 
 def _client(request: Request | WebSocket) -> str:
     return f"{request.client.host}:{request.client.port}" if request.client else "?"
 
 
+def client_host(request: Request | WebSocket) -> str:
+    """What the login throttle counts failures by: the peer's address."""
+    return request.client.host if request.client else "?"
+
+
+def too_many(error: Throttled) -> HTTPException:
+    return HTTPException(429, str(error), headers={"Retry-After": str(error.wait_s)})
+
+
+def authenticate(connection: Request | WebSocket) -> tuple[Principal | None, str]:
+    """The caller by their bearer API token (other clients) or session cookie (browsers),
+    and what was missing when None. A bearer token is a guess an attacker can repeat on
+    any route, so a wrong one counts as a failed login and a throttled client is refused
+    (``Throttled``) even a right one; a stale cookie does not count (a session secret is
+    not guessable, and an old tab would lock its own office out)."""
+    users: UserDirectory = connection.app.state.users
+    token = bearer_token(connection.headers.get("authorization"))
+    if token is not None:
+        users.check_client(client_host(connection))
+        principal = users.authenticate(token)
+        if principal is None:
+            users.failed(client_host(connection), f"bearer token on {connection.url.path}")
+        return principal, "unknown, revoked or expired token"
+    cookie = connection.cookies.get(COOKIE)
+    return users.session(cookie), "session over: log in again" if cookie else "no token"
+
+
 def identify(request: Request) -> Principal:
-    users: UserDirectory = request.app.state.users
-    token = bearer_token(request.headers.get("authorization"), request.cookies.get(COOKIE))
-    principal = users.authenticate(token)
+    try:
+        principal, missing = authenticate(request)
+    except Throttled as error:
+        raise too_many(error) from None
     if principal is None:
         log.warning("denied %s %s from %s: %s", request.method, request.url.path,
-                    _client(request), "bad token" if token else "no token")
+                    _client(request), missing)
         raise HTTPException(401, "not authenticated: send a bearer token or log in",
                             headers={"WWW-Authenticate": "Bearer"})
     return principal

@@ -14,13 +14,14 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.access.directory import AccessPolicy
 from domain.complaints.deadlines import DeadlinePolicy
 from projections.workforce.attendance import AttendancePolicy
 from projections.workforce.kpis import KpiPolicy
 
-__all__ = ["AmiSettings", "AttendanceSettings", "BoardSettings", "ComplaintSettings",
-           "Configuration", "HttpLimits", "KpiSettings", "QaSettings", "ServerSettings",
-           "Settings", "load_settings"]
+__all__ = ["AmiSettings", "AttendanceSettings", "AuthSettings", "BoardSettings",
+           "ComplaintSettings", "Configuration", "HttpLimits", "KpiSettings", "QaSettings",
+           "ServerSettings", "Settings", "load_settings"]
 
 HOUR = 3600.0
 _SHIFT = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
@@ -37,10 +38,6 @@ class AmiSettings(BaseSettings):
     user: str = "callboard"
     secret: str = ""
     ping_interval_s: float = 1.0
-    max_frame_bytes: int = Field(
-        default=64 * 1024, ge=4096, description="the longest AMI frame kept whole (the "
-        "captures' largest is 2.7 kB); a longer one is stored cut, with a marker, and "
-        "logged only as its length and digest")
 
 
 class Settings(BaseSettings):
@@ -191,6 +188,24 @@ class AttendanceSettings(BaseSettings):
                                 self.forgive_under_min, self.forgiven_per_month)
 
 
+class AuthSettings(BaseSettings):
+    """How long API tokens and login sessions last, and the login throttle: after
+    ``login_failures`` failed attempts in ``login_window_s`` a client gets 429 until the
+    oldest of them is that old."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLBOARD_AUTH_", env_file=".env",
+                                      extra="ignore")
+
+    token_days: float = Field(default=90.0, gt=0, description="API tokens (`user add`)")
+    session_hours: float = Field(default=12.0, gt=0, description="a login in the browser")
+    login_failures: int = Field(default=20, gt=0)
+    login_window_s: float = Field(default=300.0, gt=0)
+
+    def policy(self) -> AccessPolicy:
+        return AccessPolicy(self.token_days * 24 * HOUR, self.session_hours * HOUR,
+                            self.login_failures, self.login_window_s)
+
+
 @dataclass(frozen=True)
 class Configuration:
     """All the settings together: what ``load_settings`` reads and the composition root
@@ -205,6 +220,7 @@ class Configuration:
     complaints: ComplaintSettings = field(default_factory=ComplaintSettings)
     kpi: KpiSettings = field(default_factory=KpiSettings)
     attendance: AttendanceSettings = field(default_factory=AttendanceSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
 
 
 def load_settings() -> Configuration:

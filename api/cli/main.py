@@ -22,6 +22,7 @@ from api.cli.boards import add_board_commands, run_board_command
 from api.cli.complaints import add_complaint_commands, run_complaint_command
 from api.cli.qa import add_qa_commands, run_qa_command
 from api.cli.server import add_server_commands, run_server_command
+from api.cli.users import add_user_commands, run_user_command
 from api.settings import Configuration, Settings, load_settings
 from domain.errors import InvalidTime
 from domain.time import parse_instant
@@ -67,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true", help="print JSON")
     add_board_commands(sub, with_store, _instant)
     add_server_commands(sub, with_store)
+    add_user_commands(sub, with_store)
     add_audit_commands(sub, with_store, _instant)
     add_qa_commands(sub, with_store)
     add_complaint_commands(sub, with_store, _instant)
@@ -190,7 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_qa_command(args, _store_url(args, settings), config)
         if args.command == "audit":
             return run_audit_command(args, _store_url(args, settings), settings)
-        if args.command in ("serve", "demo", "user"):
+        if args.command == "user":
+            return run_user_command(args, _store_url(args, settings), config)
+        if args.command in ("serve", "demo"):
             return run_server_command(args, args.store or settings.store_url, config,
                                       default_store_url)
         return run_board_command(args, _store_url(args, settings), config.boards,

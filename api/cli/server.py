@@ -1,4 +1,4 @@
-"""``callboard serve | demo | user add``: the server and its users."""
+"""``callboard serve | demo``: the server (its users: ``api.cli.users``)."""
 
 from __future__ import annotations
 
@@ -20,8 +20,6 @@ from api.app import create_app
 from api.bootstrap import AmiEndpoint, Callboard, build
 from api.push import listening_socket
 from api.settings import Configuration
-from domain.access.user import ROLES
-from domain.errors import CallboardError
 
 __all__ = ["add_server_commands", "run_server_command"]
 
@@ -39,13 +37,6 @@ def add_server_commands(sub: Any, with_store: Callable[[argparse.ArgumentParser]
     demo.add_argument("--port", type=int)
     demo.add_argument("--speed", type=float, default=10.0, help="demo time runs this much faster")
     demo.add_argument("--capture", type=Path, default=DEMO_CAPTURE, help="the day to replay")
-    user = with_store(sub.add_parser("user", help="manage users"))
-    user.add_argument("action", choices=["add"])
-    user.add_argument("name")
-    user.add_argument("--role", required=True, choices=ROLES)
-    user.add_argument("--extension", help="the phone extension the user answers on: which "
-                      "agent they are (agents: their own calls, results, queue membership)")
-    user.add_argument("--by", default="cli", help="who gives the access (for the audit log)")
 
 
 def _serve(callboard: Callboard, host: str | None, port: int | None,
@@ -105,26 +96,8 @@ def cmd_demo(args: argparse.Namespace, store_url: str | None, config: Configurat
         pbx.stop()
 
 
-def cmd_user(args: argparse.Namespace, store_url: str, config: Configuration) -> int:
-    callboard = build(config, store_url, names=(), read_only=True)
-    try:
-        token = callboard.users.add(args.name, args.role, by=args.by,
-                                    extension=args.extension)
-    except (ValueError, CallboardError) as error:
-        print(f"callboard user: {error}", file=sys.stderr)
-        return 2
-    finally:
-        callboard.close()
-    print(json.dumps({"user": args.name, "role": args.role, "token": token,
-                      **({"extension": args.extension} if args.extension else {})}))
-    return 0
-
-
 def run_server_command(args: argparse.Namespace, store_url: str | None,
                        config: Configuration, default_store: Callable[[], str]) -> int:
     if args.command == "demo":
         return cmd_demo(args, store_url, config)
-    store = store_url or default_store()
-    if args.command == "serve":
-        return cmd_serve(args, store, config)
-    return cmd_user(args, store, config)
+    return cmd_serve(args, store_url or default_store(), config)

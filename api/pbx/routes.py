@@ -45,8 +45,8 @@ class DialOut(ActionOut):
 
 
 class Supervise(BaseModel):
-    extension: Extension | None = Field(None, description="the supervisor's phone "
-                                        "(default: the extension bound to the user)")
+    extension: Extension | None = Field(None, description="the supervisor's own phone: "
+                                        "only the extension bound to the user is accepted")
 
 
 class Login(BaseModel):
@@ -100,12 +100,25 @@ def _user_extension(who: Principal, given: str | None, what: str) -> str:
     return extension
 
 
+def _spy_phone(who: Principal, given: str | None) -> str:
+    """The phone a supervisor listens from: their own bound extension only. Letting the
+    body name any phone let a supervisor put a call's audio on a phone someone else
+    answers (or on no desk at all); without a bound one, ``NoExtensionBound`` (409) says
+    how to bind it."""
+    mine = own_extension(who)
+    if given is not None and given != mine:
+        raise HTTPException(403, f"supervisors listen from their own extension only ({mine}),"
+                            f" not {given}: leave it out, or have an admin bind another "
+                            f"(`callboard user add {who.name} --role {who.role} "
+                            "--extension EXT`)")
+    return mine
+
+
 @router.post("/calls/{call}/{mode}", response_model=ActionOut,
-             summary="Listen, whisper or barge on a live call (ChanSpy for your phone)")
+             summary="Listen, whisper or barge on a live call (ChanSpy for your own phone)")
 def supervise(call: CallRef, mode: Literal["listen", "whisper", "barge"], body: Supervise,
               pbx: PbxDep, who: Who) -> dict[str, Any]:
-    extension = _user_extension(who, body.extension, "supervisor's")
-    return answered(pbx.supervise(who.name, mode, call, extension))
+    return answered(pbx.supervise(who.name, mode, call, _spy_phone(who, body.extension)))
 
 
 @router.post("/agents/{extension}/login", response_model=ActionOut,

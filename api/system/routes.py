@@ -11,9 +11,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.access import ACCESS, BOARD_SOCKETS
 from api.auth import COOKIE, UserDirectory
-from api.deps import RuntimeDep, Who, bearer_token, role_allowed
+from api.deps import RuntimeDep, Who, authenticate, client_host, role_allowed, too_many
 from api.push import Hub
 from api.schemas import Health, Me, Ready
+from domain.access.throttle import Throttled
 
 __all__ = ["router"]
 
@@ -23,22 +24,33 @@ PAGES = ("wallboard", "agents", "calls", "qa", "my-evaluations", "complaints")
 
 
 @router.post("/api/login", tags=["auth"], status_code=303,
-             summary="Exchange a token for a session cookie")
-def login(request: Request, token: Annotated[str, Form()]) -> Response:
+             summary="Exchange an API token for a session cookie (the token is not in it)")
+def login(request: Request, token: Annotated[str, Form(max_length=200)]) -> Response:
+    """A new session (``User.SessionStarted``): the cookie carries its own secret, which
+    logout ends on the server; failures are counted per client and throttled (429)."""
     users: UserDirectory = request.app.state.users
-    principal = users.authenticate(token)
-    if principal is None:
-        raise HTTPException(401, "unknown token")
+    try:
+        session = users.login(token, client_host(request))
+    except Throttled as error:
+        raise too_many(error) from None
+    if session is None:
+        raise HTTPException(401, "unknown, revoked or expired token: ask an admin for a "
+                            "new one (`callboard user rotate NAME`)")
     response = RedirectResponse("/wallboard", status_code=303)
-    response.set_cookie(COOKIE, token, httponly=True, samesite="strict",
+    response.set_cookie(COOKIE, session.secret, httponly=True, samesite="strict",
+                        max_age=int(users.policy.session_ttl_s), path="/",
                         secure=request.url.scheme == "https")
     return response
 
 
 @router.post("/api/logout", tags=["auth"], status_code=204)
-def logout() -> Response:
+def logout(request: Request) -> Response:
+    """Ends the session on the server (``User.SessionEnded``): the cookie is dead even
+    where a copy of it survives."""
+    users: UserDirectory = request.app.state.users
+    users.logout(request.cookies.get(COOKIE))
     response = Response(status_code=204)
-    response.delete_cookie(COOKIE)
+    response.delete_cookie(COOKIE, path="/")
     return response
 
 
@@ -94,9 +106,10 @@ def static(name: str) -> FileResponse:
 
 def _page(page: str) -> Any:
     def serve(request: Request) -> Response:
-        users: UserDirectory = request.app.state.users
-        token = bearer_token(request.headers.get("authorization"), request.cookies.get(COOKIE))
-        principal = users.authenticate(token)
+        try:
+            principal, _ = authenticate(request)
+        except Throttled as error:
+            raise too_many(error) from None
         if principal is None:
             return RedirectResponse(f"/login?next=/{page}", status_code=303)
         if not role_allowed(principal, ACCESS[f"GET /{page}"], f"/{page}", request):
@@ -112,17 +125,23 @@ for _page_name in PAGES:
 
 @router.websocket("/ws/{board}")
 async def board_socket(socket: WebSocket, board: str) -> None:
+    """Authenticated like any request, by the session cookie (browsers) or a bearer
+    token on the handshake (other clients); a ``?token=`` in the URL is ignored, because
+    URLs end up in access logs and browser history."""
     hubs: dict[str, Hub] = socket.app.state.hubs
-    users: UserDirectory = socket.app.state.users
-    token = bearer_token(socket.headers.get("authorization"), socket.cookies.get(COOKIE),
-                         socket.query_params.get("token"))
-    principal = users.authenticate(token)
+    try:
+        principal, _ = authenticate(socket)
+    except Throttled as error:
+        await socket.accept()
+        await socket.close(code=4429, reason=str(error))
+        return
     await socket.accept()
     if board not in hubs:
         await socket.close(code=4404, reason=f"no board {board!r}")
         return
     if principal is None:
-        await socket.close(code=4401, reason="not authenticated")
+        await socket.close(code=4401, reason="not authenticated: log in, or send "
+                           "Authorization: Bearer (no ?token=)")
         return
     if not role_allowed(principal, ACCESS[BOARD_SOCKETS[board]], f"/ws/{board}", socket):
         await socket.close(code=4403, reason=f"role {principal.role} may not see {board}")

@@ -42,7 +42,7 @@ def test_a_complaint_handler_opens_a_ticket_and_sees_its_timeline(
     assert main(["ingest", "--store", sqlite_store, *map(str, SCENARIOS["supervision"])]) == 0
     with running_server(sqlite_store, clock_at=OPENED_AT) as server:
         token = server.tokens["complaints"]
-        served = httpx.get(server.url + "/complaints", cookies={"callboard_token": token})
+        served = httpx.get(server.url + "/complaints", headers={"Authorization": f"Bearer {token}"})
         assert served.status_code == 200, "/complaints is not served: add it to PAGES in " \
             "api/system/routes.py"
 

@@ -53,7 +53,7 @@ def test_a_qa_analyst_scores_a_call_while_it_plays_and_the_agent_disputes_the_re
     with running_server(sqlite_store, recordings_dir=FIXTURES / "recordings-sample") as server:
         qa_token = server.tokens["qa"]
         for path, token in (("/qa", qa_token), ("/my-evaluations", alice)):
-            served = httpx.get(server.url + path, cookies={"callboard_token": token})
+            served = httpx.get(server.url + path, headers={"Authorization": f"Bearer {token}"})
             assert served.status_code == 200, f"{path} is not served: add it to PAGES in " \
                 "api/system/routes.py"
         api(server, "POST", "/api/qa/forms", qa_token,

@@ -33,7 +33,8 @@ def stalled_client(server: RunningServer, board: str) -> socket.socket:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # before connect: a small window
     sock.connect((host, int(port)))
     key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall((f"GET /ws/{board}?token={server.tokens['supervisor']} HTTP/1.1\r\n"
+    sock.sendall((f"GET /ws/{board} HTTP/1.1\r\n"
+                  f"Authorization: Bearer {server.tokens['supervisor']}\r\n"
                   f"Host: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                   f"Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n").encode())
     reply = b""
@@ -46,8 +47,8 @@ def stalled_client(server: RunningServer, board: str) -> socket.socket:
 async def listen(url: str, token: str, seconds: float) -> list[float]:
     """Arrival times of the snapshots one client gets in ``seconds``."""
     arrivals: list[float] = []
-    async with websockets.connect(f"{url}?token={token}", compression=None,
-                                  open_timeout=30) as ws:
+    async with websockets.connect(url, compression=None, open_timeout=30,
+                                  additional_headers=bearer(token)) as ws:
         deadline = time.monotonic() + seconds
         while (left := deadline - time.monotonic()) > 0:
             try:
@@ -58,6 +59,11 @@ async def listen(url: str, token: str, seconds: float) -> list[float]:
             assert data["type"] == "snapshot" and data["board"] == "wallboard"
             arrivals.append(time.monotonic())
     return arrivals
+
+
+def bearer(token: str) -> dict[str, str]:
+    """How a client that is not a browser authenticates a socket: no token in the URL."""
+    return {"Authorization": f"Bearer {token}"}
 
 
 def rss_mb() -> float:
@@ -112,8 +118,9 @@ def test_two_hundred_clients_get_updates_and_a_stalled_one_holds_up_nothing(
         assert rss_mb() - memory_before < 150
 
 
-async def first_with_calls(url: str, timeout: float = 30.0) -> dict[str, Any]:
-    async with websockets.connect(url, compression=None, open_timeout=30) as ws:
+async def first_with_calls(url: str, token: str, timeout: float = 30.0) -> dict[str, Any]:
+    async with websockets.connect(url, compression=None, open_timeout=30,
+                                  additional_headers=bearer(token)) as ws:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             data: dict[str, Any] = orjson.loads(await asyncio.wait_for(ws.recv(), timeout))
@@ -122,8 +129,9 @@ async def first_with_calls(url: str, timeout: float = 30.0) -> dict[str, Any]:
     raise AssertionError("no live call was pushed")
 
 
-async def close_code(url: str) -> int | None:
-    async with websockets.connect(url, compression=None, open_timeout=30) as ws:
+async def close_code(url: str, headers: dict[str, str] | None = None) -> int | None:
+    async with websockets.connect(url, compression=None, open_timeout=30,
+                                  additional_headers=headers) as ws:
         with contextlib.suppress(websockets.ConnectionClosed):
             await asyncio.wait_for(ws.recv(), 10)
         return ws.close_code
@@ -131,14 +139,14 @@ async def close_code(url: str) -> int | None:
 
 def test_pushed_boards_mask_numbers_and_refuse_roles_and_strangers(sqlite_store: str) -> None:
     with running_server(sqlite_store, SCENARIOS["basic-day"], speed=8.0) as server:
-        board = f"{server.ws_url}/ws/monitoring?token="
-        plain = asyncio.run(first_with_calls(board + server.tokens["supervisor"]))
-        masked = asyncio.run(first_with_calls(board + server.tokens["qa"]))
+        board = f"{server.ws_url}/ws/monitoring"
+        plain = asyncio.run(first_with_calls(board, server.tokens["supervisor"]))
+        masked = asyncio.run(first_with_calls(board, server.tokens["qa"]))
         assert all(c["number"].isdigit() for c in plain["data"]["calls"])
         assert all(re.fullmatch(r"\d{3}\*+\d{4}", c["number"]) for c in masked["data"]["calls"])
-        assert asyncio.run(close_code(f"{server.ws_url}/ws/agents?token="
-                                      f"{server.tokens['agent']}")) == 4403
+        assert asyncio.run(close_code(f"{server.ws_url}/ws/agents",
+                                      bearer(server.tokens["agent"]))) == 4403
         assert asyncio.run(close_code(f"{server.ws_url}/ws/wallboard")) == 4401
-        assert asyncio.run(close_code(f"{server.ws_url}/ws/wallboard?token=bad")) == 4401
-        assert asyncio.run(close_code(f"{server.ws_url}/ws/nosuch?token="
-                                      f"{server.tokens['admin']}")) == 4404
+        assert asyncio.run(close_code(f"{server.ws_url}/ws/wallboard", bearer("bad"))) == 4401
+        assert asyncio.run(close_code(f"{server.ws_url}/ws/nosuch",
+                                      bearer(server.tokens["admin"]))) == 4404

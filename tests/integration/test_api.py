@@ -167,7 +167,7 @@ def test_users_are_events_in_the_log(tmp_path: Path) -> None:
     kinds = [type(e).__qualname__ for e in read_events(app, ())
              if type(e).__module__ == "domain.access.user"]
     app.close()
-    assert kinds == ["User.Added", "User.RoleChanged", "User.TokenIssued"]
+    assert kinds == ["User.Added", "User.RoleChanged", "User.TokensRevoked", "User.TokenIssued"]
 
 
 def test_an_agent_user_is_bound_to_their_extension_from_the_cli(

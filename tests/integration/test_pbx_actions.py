@@ -137,7 +137,10 @@ def test_a_supervisor_listens_whispers_or_barges_with_a_chanspy_originate_for_th
 def test_a_chanspy_for_a_phone_the_pbx_does_not_have_is_a_502_naming_the_pbx_error_and_is_recorded(
         server: RunningServer) -> None:
     call = live_call_id(server)
-    answer = post(server, f"/api/pbx/calls/{call}/listen", {"extension": "9999"})
+    assert server.users is not None
+    token = server.users.add("sup-9999", "supervisor", by="tests", extension="9999")
+    answer = httpx.post(f"{server.url}/api/pbx/calls/{call}/listen", json={}, timeout=30,
+                        headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 502, answer.text
     assert answer.json()["detail"] == "the PBX refused Originate (listen): Originate failed"
     action_id = answer.headers["X-Pbx-Action"]
@@ -230,6 +233,41 @@ def test_an_agent_acts_on_their_own_extension_only(server: RunningServer) -> Non
     answer = post(server, "/api/pbx/agents/1001/pause", {"reason": "lunch"}, "agent")
     assert answer.status_code == 403, answer.text
     assert actions_named(server, "QueuePause") == []
+
+
+def as_user(server: RunningServer, name: str, role: str, extension: str | None = None,
+            ) -> dict[str, str]:
+    """Headers for a user added to the running server (bound to ``extension``)."""
+    assert server.users is not None
+    token = server.users.add(name, role, by="tests", extension=extension)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_an_agent_user_named_like_an_extension_cannot_act_on_that_extension(
+        server: RunningServer) -> None:
+    headers = as_user(server, "x1001", "agent")  # no extension bound: the name says nothing
+    answer = httpx.post(f"{server.url}/api/pbx/agents/1001/pause", json={"reason": "lunch"},
+                        headers=headers, timeout=30)
+    assert answer.status_code == 409, answer.text
+    assert "callboard user add x1001 --role agent --extension EXT" in answer.json()["detail"]
+    assert actions_named(server, "QueuePause") == []
+
+
+def test_a_supervisor_listens_only_from_their_own_bound_extension(
+        server: RunningServer) -> None:
+    call = live_call_id(server)
+    other = post(server, f"/api/pbx/calls/{call}/listen", {"extension": "9002"})
+    assert other.status_code == 403, other.text
+    assert other.json()["detail"].startswith(
+        "supervisors listen from their own extension only (9001), not 9002")
+    unbound = httpx.post(f"{server.url}/api/pbx/calls/{call}/barge", json={"extension": "9001"},
+                         headers=as_user(server, "sam", "supervisor"), timeout=30)
+    assert unbound.status_code == 409, unbound.text
+    assert "callboard user add sam --role supervisor --extension EXT" in unbound.json()["detail"]
+    assert actions_named(server, "Originate") == []
+    own = post(server, f"/api/pbx/calls/{call}/listen", {})  # the bound phone, 9001
+    assert own.status_code == 200, own.text
+    assert sent(server, own.json()["action_id"])["Channel"] == "Local/9001@supervisor"
 
 
 # -- no answer -------------------------------------------------------------------------

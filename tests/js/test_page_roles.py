@@ -43,7 +43,7 @@ def test_the_header_offers_each_page_to_the_roles_the_server_lets_open_it(
     with running_server(sqlite_store) as server:
         for role, token in server.tokens.items():
             for path in pages:
-                status = httpx.get(server.url + path, cookies={"callboard_token": token},
+                status = httpx.get(server.url + path, headers={"Authorization": f"Bearer {token}"},
                                    timeout=30, follow_redirects=False).status_code
                 assert status in (200, 403), (role, path, status)
                 if status == 200:

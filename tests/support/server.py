@@ -11,10 +11,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
 import uvicorn
 
 from adapters.replay.server import ReplayAmiServer
 from api.app import create_app
+from api.auth import UserDirectory
 from api.bootstrap import AmiEndpoint, Callboard, build
 from api.push import Hub, listening_socket
 from api.runtime import Runtime
@@ -22,10 +24,14 @@ from api.settings import Configuration, Settings
 from domain.access.user import ROLES
 from tests.support.replay_pbx import PbxReplayServer
 
-__all__ = ["AGENT_EXTENSION", "RunningServer", "running_server", "serving"]
+__all__ = ["AGENT_EXTENSION", "SUPERVISOR_EXTENSION", "RunningServer", "running_server",
+           "serving"]
 
 # "test-agent" answers on an extension no capture uses: no call of the captures is theirs.
 AGENT_EXTENSION = "1099"
+# "test-supervisor" listens from this phone (a supervisor spies from their own one only)
+SUPERVISOR_EXTENSION = "9001"
+EXTENSIONS = {"agent": AGENT_EXTENSION, "supervisor": SUPERVISOR_EXTENSION}
 
 
 @dataclass
@@ -35,10 +41,18 @@ class RunningServer:
     tokens: dict[str, str] = field(default_factory=dict)  # role -> token
     pbx: ReplayAmiServer | None = None
     runtime_hubs: dict[str, Hub] = field(default_factory=dict)
+    users: UserDirectory | None = None  # the server's own: a user added here works at once
 
     @property
     def ws_url(self) -> str:
         return self.url.replace("http://", "ws://")
+
+    def session_cookies(self, role: str) -> dict[str, str]:
+        """Log ``test-<role>`` in as a browser does: the session cookie (not the token)."""
+        answer = httpx.post(f"{self.url}/api/login", data={"token": self.tokens[role]},
+                            timeout=30)
+        assert answer.status_code == 303, answer.text
+        return dict(answer.cookies)
 
     def wait_position(self, minimum: int, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
@@ -53,8 +67,7 @@ def serving(callboard: Callboard, *, port: int = 0,
     """``callboard`` started and served by uvicorn on ``port`` (0: a free one), with one
     user per role (``test-<role>``), until the block ends."""
     users = callboard.users
-    tokens = {role: users.add(f"test-{role}", role, by="tests",
-                              extension=AGENT_EXTENSION if role == "agent" else None)
+    tokens = {role: users.add(f"test-{role}", role, by="tests", extension=EXTENSIONS.get(role))
               for role in ROLES}
     app = create_app(callboard)
     config = uvicorn.Config(app, log_level="warning", ws_per_message_deflate=False,
@@ -71,7 +84,7 @@ def serving(callboard: Callboard, *, port: int = 0,
         time.sleep(0.02)
     try:
         yield RunningServer(f"http://127.0.0.1:{sock.getsockname()[1]}", callboard.runtime,
-                            tokens, pbx, app.state.hubs)
+                            tokens, pbx, app.state.hubs, users)
     finally:
         server.should_exit = True
         thread.join(timeout=20)

@@ -47,10 +47,11 @@ def test_an_extension_can_be_bound_later_and_the_log_keeps_the_change(
 ) -> None:
     users = UserDirectory(app)
     first = users.add("bob", "agent", by="admin")
-    users.add("bob", "agent", by="lead", extension="1002")
-    assert users.authenticate(first) == Principal("bob", "agent", "1002")
-    users.add("bob", "agent", by="lead")  # a new token leaves the extension as it is
-    assert users.authenticate(first) == Principal("bob", "agent", "1002")
+    second = users.add("bob", "agent", by="lead", extension="1002")
+    assert users.authenticate(second) == Principal("bob", "agent", "1002")
+    assert users.authenticate(first) is None  # adding again revokes the earlier token
+    third = users.add("bob", "agent", by="lead")  # a new token leaves the extension as it is
+    assert users.authenticate(third) == Principal("bob", "agent", "1002")
     kinds = [type(e).__qualname__
              for e in app.repository.event_store.get(User.create_id("bob"))]
     assert kinds.count("User.ExtensionBound") == 1
