@@ -19,6 +19,7 @@ from websockets.typing import Origin
 
 from api.bootstrap import build
 from api.settings import Configuration, HttpLimits
+from api.system.edge import App, Edge, Receive, Scope, Send
 from tests.support.server import RunningServer, running_server, serving
 
 MB = 1024 * 1024
@@ -238,3 +239,35 @@ def test_every_answer_carries_the_security_headers(server: RunningServer) -> Non
         assert "unsafe" not in policy, name
         no_store = answer.headers.get("cache-control") == "no-store"
         assert no_store == (name == "401" or name.startswith("/api")), name
+
+
+async def crashing(scope: Scope, receive: Receive, send: Send) -> None:
+    raise RuntimeError("a bug in a route")
+
+
+async def streaming(scope: Scope, receive: Receive, send: Send) -> None:
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"x-content-type-options", b"sniff-me")]})
+    for part in (b"one,", b"two"):
+        await send({"type": "http.response.body", "body": part, "more_body": part != b"two"})
+
+
+async def fetch(app: App, path: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=Edge(app, HttpLimits()),
+                                    raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://edge") as client:
+        return await client.get(path)
+
+
+def test_an_error_in_a_route_still_answers_with_the_headers_and_no_traceback() -> None:
+    answer = asyncio.run(fetch(crashing, "/api/x"))
+    assert answer.status_code == 500
+    assert answer.json()["detail"] == "internal error: the server logged it"
+    assert answer.headers["x-frame-options"] == "DENY"
+    assert answer.headers["cache-control"] == "no-store"
+
+
+def test_a_streamed_answer_passes_through_whole_with_the_edge_headers_winning() -> None:
+    answer = asyncio.run(fetch(streaming, "/static/x"))
+    assert answer.text == "one,two"
+    assert answer.headers.get_list("x-content-type-options") == ["nosniff"]
