@@ -50,6 +50,7 @@ STATIC = Path(__file__).parent.parent / "static"
 UPLOADS = frozenset({"POST /api/dnd/import"})  # routes that take a file: the larger limit
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CONTROL = re.compile(rb"[\x00-\x1f\x7f]")
+DIGITS = re.compile(r"\s*[0-9]{1,20}\s*")
 DOCS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 DEFAULT_PORTS = {"http": 80, "https": 443}
 WEB_SCHEME = {"http": "http", "ws": "http", "https": "https", "wss": "https"}
@@ -111,6 +112,11 @@ def _has_control(scope: Scope) -> bool:
                 or CONTROL.search(unquote_to_bytes(bytes(raw))))
 
 
+def _client(scope: Scope) -> str:
+    client = scope.get("client")
+    return f"{client[0]}:{client[1]}" if client else "?"
+
+
 class BodyTooLarge(Exception):
     """Raised from ``receive`` when a streamed body passes its limit."""
 
@@ -163,7 +169,8 @@ class Edge:
         413 for a declared body over the limit; None when the request may go on."""
         method = scope.get("method", "GET")
         if _has_control(scope):
-            log.warning("refused a %s whose path holds control characters", method)
+            log.warning("refused a %s from %s: its path holds control characters", method,
+                        _client(scope))
             return 404, "no such path: a path may not hold control characters"
         if (scope["type"] == "websocket" or method in UNSAFE) and _header(scope, b"cookie"):
             refused = self._cross_origin(scope, method)
@@ -172,11 +179,11 @@ class Edge:
         declared = _header(scope, b"content-length")
         if declared is not None and scope["type"] == "http":
             limit = self._limit(scope)
-            if not declared.strip().isdigit():
+            if not DIGITS.fullmatch(declared):
                 return 400, "bad Content-Length: send the body's length in bytes"
             if int(declared) > limit:
-                log.warning("refused a %s body of %s bytes (limit %d)", method, declared,
-                            limit)
+                log.warning("refused a %s body of %s bytes from %s (limit %d)", method,
+                            declared.strip(), _client(scope), limit)
                 return 413, self._too_large(limit)
         return None
 
@@ -187,8 +194,8 @@ class Edge:
         if sender is not None and own is not None and _origin(sender) == own:
             return None
         what = "WebSocket" if scope["type"] == "websocket" else method
-        log.warning("refused a cross-origin %s with a cookie from origin %.200r (own %s)",
-                    what, sender, host[:200])
+        log.warning("refused a cross-origin %s with a cookie from %s: origin %.200r, own %.200r",
+                    what, _client(scope), sender, host)
         return (f"cross-origin request refused: with a session cookie this {what} must come "
                 "from this server's own pages (Origin or Referer of this host); API "
                 "clients send Authorization: Bearer without cookies")
@@ -233,7 +240,8 @@ class Edge:
         try:
             await self.app(scope, counted, guarded)
         except BodyTooLarge:
-            log.warning("cut a %s body at its limit of %d bytes", scope["method"], limit)
+            log.warning("cut a %s body from %s at its limit of %d bytes", scope["method"],
+                        _client(scope), limit)
             if not state["started"]:
                 await _answer(send, 413, self._too_large(limit), headers)
         except Exception:
@@ -242,4 +250,5 @@ class Edge:
             raise
         else:
             if state["over"]:
-                log.warning("cut a %s body at its limit of %d bytes", scope["method"], limit)
+                log.warning("cut a %s body from %s at its limit of %d bytes", scope["method"],
+                            _client(scope), limit)
