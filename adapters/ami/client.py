@@ -5,7 +5,10 @@ on ``out`` verbatim, between a ``ConnectionOpened`` and a ``ConnectionClosed``. 
 module logs in, resyncs after every login, pings the PBX from a watchdog, rebuilds the
 connection when the PBX stops answering (with backoff), and sends actions on people's
 behalf. Responses are matched by ActionID from the teed frames (never through the
-library's futures, which call the deprecated ``Condition.notifyAll``).
+library's futures, which call the deprecated ``Condition.notifyAll``). A frame longer
+than ``max_frame`` is put on ``out`` cut, and its connection holds no more than that of it
+(``adapters.ami.limits``): a peer cannot fill the memory or the log with a line that never
+ends.
 """
 
 from __future__ import annotations

@@ -30,7 +30,8 @@ class ReceivedFrame:
     connection_id: str
     seq: int  # 1-based receive sequence number within the connection
     received_at: float | None  # epoch seconds; None when a capture file has no clock
-    raw: bytes  # verbatim, terminator included (the banner frame ends with one CRLF)
+    raw: bytes  # verbatim, terminator included (the banner frame ends with one CRLF); a
+    # ``CutFrame`` (its first bytes, marked) when longer than the frame limit
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,9 @@ class ConnectionClosed:
     connection_id: str
     at: float | None
     reason: str
-    pending: bytes = b""  # bytes of a frame cut off by the close, kept for the log
+    # bytes of a frame cut off by the close, stored as truncated (a ``CutFrame`` of the
+    # first ``max_frame`` bytes when it had passed the limit: ``adapters.ami.limits``)
+    pending: bytes = b""
 
 
 FeedItem = ConnectionOpened | ReceivedFrame | ReceivedFrames | ConnectionClosed

@@ -2,7 +2,8 @@
 
 Pure functions over bytes, no I/O. A frame is kept verbatim as the bytes Asterisk sent
 (terminator included) so the feed can store exactly what arrived; parsing into headers
-is a separate step that never raises on bad data, it reports it.
+is a separate step that never raises on bad data, it reports it. A frame longer than the
+limit is the exception to "verbatim": it comes out cut (``adapters.ami.limits``).
 """
 
 from __future__ import annotations
