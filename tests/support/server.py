@@ -67,8 +67,11 @@ def serving(callboard: Callboard, *, port: int = 0,
     """``callboard`` started and served by uvicorn on ``port`` (0: a free one), with one
     user per role (``test-<role>``), until the block ends."""
     users = callboard.users
-    tokens = {role: users.add(f"test-{role}", role, by="tests", extension=EXTENSIONS.get(role))
-              for role in ROLES}
+    tokens = {role: f"test-{role}-token-not-for-production" for role in ROLES}
+    for role, token in tokens.items():  # a restart on the same store keeps them (and the
+        if users.authenticate(token) is None:  # browsers' sessions): adding again revokes
+            users.add(f"test-{role}", role, by="tests", token=token,
+                      extension=EXTENSIONS.get(role))
     app = create_app(callboard)
     config = uvicorn.Config(app, log_level="warning", ws_per_message_deflate=False,
                             lifespan="on")
