@@ -593,8 +593,8 @@ def print_rebuilds(stores: list[StoreRebuild]) -> None:
     of which in Python's cyclic garbage collector; /target = events/s / {SQLITE_MIN_EPS:,.0f}
     (SQLite target); /raw read = events/s / the rate of select_notifications +
     mapper.to_domain_event alone (pages of 1,000, nothing folded, same store, same run);
-    ckpts, ckpt s = checkpoints written during the rebuild (pickle + zlib + commit of the
-    whole fold) and their time; state = the saved state at the end.
+    ckpts, ckpt s = checkpoints written during the rebuild (tagged JSON + zlib + HMAC +
+    commit of the whole fold) and their time; state = the saved state at the end.
     variant "what-if" = the same rebuild with checkpoints only every 200,000 events and at
     the end (not every checkpoint_s = 2 s) and the cyclic GC paused: what those two runner
     fixes would give.""")
@@ -628,7 +628,7 @@ def print_latency(results: list[LatencyResult]) -> None:
     ->stored = put -> end of the ingest batch that stored the frame (queue wait, batching up
     to 5 ms, translate, one commit); ->folded = stored -> applied by the follower (poll
     wait, read, decode, fold). ckpts = checkpoints the follower wrote: follow() calls
-    catch_up(), which checkpoints (pickles the whole fold, holding the GIL) at the end of
+    catch_up(), which checkpoints (encodes the whole fold, holding the GIL) at the end of
     every catch-up that moved, whatever checkpoint_s says; ckpt ms = their duration.
     preload = events written to the store and folded before the live feed starts: the
     board late in a long day. +defer = what-if: checkpoints only every checkpoint_s.""")

@@ -24,7 +24,8 @@ from typing import Any, Protocol
 
 from eventsourcing.persistence import Tracking
 
-from adapters.projection_runner.codec import StateCodec, ViewRefused, state_classes
+from adapters.projection_runner.allowlist import state_classes
+from adapters.projection_runner.codec import StateCodec, ViewRefused
 from adapters.projection_runner.envelope import open_state, seal_state, view_key
 from adapters.projection_runner.store import BUCKET_S, SavedView, ViewRecorder
 from adapters.store.application import CallCenter
