@@ -28,60 +28,41 @@ from adapters.store.application import CallCenter
 from adapters.store.log_pages import notifications
 from api.runtime import find
 from domain.access.directory import USER_TOPICS, AccessFold, AccessPolicy, Holder
+from domain.access.masking import (
+    NAME_KEYS,
+    NUMBER_KEYS,
+    UNMASKED_ROLES,
+    Masker,
+    mask_name,
+    mask_number,
+)
 from domain.access.throttle import LoginThrottle, Throttled
 from domain.access.user import ROLES, User
 from domain.errors import ChangedMeanwhile, NoExtensionBound, UnknownAggregate
 from domain.ids import user_id
 
-__all__ = ["COOKIE", "UNMASKED_ROLES", "Issued", "Principal", "Throttled", "UserDirectory",
-           "mask_number", "mask_view", "own_extension", "token_digest"]
+__all__ = ["COOKIE", "NAME_KEYS", "NUMBER_KEYS", "UNMASKED_ROLES", "Issued", "Masker",
+           "Principal", "Throttled", "UserDirectory", "mask_name", "mask_number", "mask_view",
+           "own_extension", "token_digest"]
 
 log = logging.getLogger("callboard.auth")
 
 COOKIE = "callboard_session"
-UNMASKED_ROLES = frozenset({"supervisor", "complaints", "auditor"})
-NUMBER_KEYS = frozenset({"number", "caller_number", "customer_number", "dialed_number"})
-NAME_KEYS = frozenset({"customer_name", "caller_name"})
 
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def mask_number(number: str) -> str:
-    """``13812345678`` -> ``138****5678``; short numbers keep only their last two."""
-    digits = number.strip()
-    if len(digits) >= 8:
-        return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-    if len(digits) > 2:
-        return "*" * (len(digits) - 2) + digits[-2:]
-    return "*" * len(digits)
+NO_CUSTOMERS_KNOWN = Masker()  # the key rule and the second net only
 
 
-def mask_name(name: str) -> str:
-    """``Nancy Taylor`` -> ``N. T.``"""
-    return " ".join(f"{part[0]}." for part in name.split() if part)
-
-
-def _mask_value(key: str, value: Any, role: str) -> Any:
-    if isinstance(value, str) and value:
-        if key in NUMBER_KEYS:
-            return mask_number(value)
-        if key in NAME_KEYS:
-            return mask_name(value)
-    return mask_view(value, role)
-
-
-def mask_view(value: Any, role: str) -> Any:
-    """A copy of a view with customer numbers and names masked, unless ``role`` needs
-    them."""
+def mask_view(value: Any, role: str, known: Masker = NO_CUSTOMERS_KNOWN) -> Any:
+    """A copy of a view with customer numbers and names masked (``known``: the customers
+    Callboard has seen; ``domain.access.masking``), unless ``role`` needs them."""
     if role in UNMASKED_ROLES:
         return value
-    if isinstance(value, dict):
-        return {k: _mask_value(k, v, role) for k, v in value.items()}
-    if isinstance(value, list):
-        return [mask_view(v, role) for v in value]
-    return value
+    return known.value(value)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """WebSocket push: a snapshot on connect, then the newest snapshot at most every 250 ms.
 
 One producer task per board computes the view once per tick (when the log moved, and at
-least every second so waiting times tick on), masks it once per role, and hands it to
+least every second so waiting times tick on), masks it once per role (``mask``: the one
+masking rule by value, ``api.system.masking.KnownCustomers.view``), and hands it to
 every client's single-slot mailbox. A client's writer sends whatever is newest in its
 slot; a slow client simply skips the snapshots it had no time for. Nothing is buffered
 per client beyond one snapshot, and nothing here ever waits for a client, so a stalled
@@ -27,6 +28,7 @@ from api.auth import Principal, mask_view
 __all__ = ["SEND_BUFFER_BYTES", "Hub", "listening_socket"]
 
 log = logging.getLogger("callboard.push")
+Mask = Callable[[Any, str], Any]  # (view, role) -> what that role may see
 # The kernel's send buffer of every accepted connection (set on the listening socket, which
 # accepted sockets inherit): loopback would otherwise let a stalled client's kernel buffer
 # grow to megabytes. With uvicorn's own 64 KiB write buffer, what waits for a stalled
@@ -60,8 +62,9 @@ class Hub:
 
     def __init__(self, board: str, compute: Callable[[], dict[str, Any]],
                  position: Callable[[], int], *, interval_s: float = 0.25,
-                 idle_refresh_s: float = 1.0) -> None:
+                 idle_refresh_s: float = 1.0, mask: Mask = mask_view) -> None:
         self.board, self.compute, self.position = board, compute, position
+        self.mask = mask
         self.interval_s, self.idle_refresh_s = interval_s, idle_refresh_s
         self.clients: set[Client] = set()
         self._latest: dict[str, bytes] = {}  # role -> newest encoded snapshot
@@ -78,7 +81,7 @@ class Hub:
                 await self._task
 
     def _encode(self, view: dict[str, Any], role: str) -> bytes:
-        message = {"type": "snapshot", "board": self.board, "data": mask_view(view, role),
+        message = {"type": "snapshot", "board": self.board, "data": self.mask(view, role),
                    "sent_at": time.time()}
         return orjson.dumps(message)
 

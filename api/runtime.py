@@ -31,6 +31,7 @@ from api.settings import BoardSettings
 from domain.errors import UnknownAggregate
 from projections.business_day import BoardPolicy
 from projections.complaints.timeline import ComplaintsFold
+from projections.customers.known import KnownCustomersFold
 from projections.floor.agents import AgentBoardProjection
 from projections.floor.monitoring import MonitoringProjection
 from projections.floor.recordings import RecordingsFold
@@ -70,6 +71,7 @@ FOLDS: dict[str, Callable[[BoardPolicy, Hooks], Fold]] = {
     "attendance": lambda policy, hooks: AttendanceFold(),
     "qa_catalogue": lambda policy, hooks: QaCatalogueFold(),
     "qa_evaluations": lambda policy, hooks: QaEvaluationsFold(),
+    "customers": lambda policy, hooks: KnownCustomersFold(),  # masking by value
 }
 BOARDS = ("wallboard", "agents", "monitoring")  # the ones printed and pushed as boards
 NAMES = tuple(FOLDS)

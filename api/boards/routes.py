@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query
 
-from api.auth import Principal, mask_view
+from api.auth import Principal
 from api.deps import RuntimeDep, Who
 from api.runtime import Runtime
 from api.schemas import AgentsBoard, LiveCalls, QueueOut, QueuesOut, Wallboard
@@ -22,9 +22,9 @@ AtQuery = Annotated[datetime | None, Query(
 
 
 def _board(runtime: Runtime, name: str, who: Principal, at: datetime | None) -> dict[str, Any]:
-    """A board as ``who`` may see it: now, or as it stood ``at``."""
-    view: dict[str, Any] = mask_view(runtime.view(name, _at(at)), who.role)
-    return view
+    """A board now, or as it stood ``at`` (masked for ``who`` by the response hook,
+    ``api.system.masking``)."""
+    return runtime.view(name, _at(at))
 
 
 def _at(at: datetime | None) -> float | None:

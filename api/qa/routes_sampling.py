@@ -7,7 +7,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from api.auth import Principal, mask_number, mask_view
 from api.deps import Who
 from api.qa.deps import EvaluationsDep, QaDep
 from api.qa.schemas import (
@@ -52,15 +51,7 @@ def catalogue(
             and (disposition is None or r["disposition"] == disposition)
             and (qa_status is None or r["qa_status"] == qa_status)]
     page = qa.with_files(rows[offset:offset + limit])
-    return mask_view({"recordings": page, "count": len(page), "total": len(rows)},  # type: ignore[no-any-return]
-                     who.role)
-
-
-def _shown(sample: dict[str, Any], who: Principal) -> dict[str, Any]:
-    out: dict[str, Any] = mask_view(sample, who.role)
-    if not who.sees_numbers:
-        out["complained_numbers"] = [mask_number(n) for n in sample["complained_numbers"]]
-    return out
+    return {"recordings": page, "count": len(page), "total": len(rows)}
 
 
 @router.post("/samples", response_model=SampleOut, status_code=201,
@@ -70,7 +61,7 @@ def draw(body: SampleIn, qa: QaDep, who: Who, response: Response) -> dict[str, A
     sample = qa.draw_sample(body.policy, body.period, body.seed, body.complained_numbers,
                             who.name)
     response.status_code = 201 if sample["new"] else 200
-    return _shown(sample, who)
+    return sample
 
 
 @router.get("/samples", response_model=SamplesOut, summary="Samples drawn, newest first")
@@ -81,7 +72,7 @@ def samples(qa: QaDep, who: Who) -> dict[str, Any]:
 @router.get("/samples/{sample_id}", response_model=SampleOut,
             summary="A sample as recorded, and drawn again from the record")
 def sample(sample_id: str, qa: QaDep, who: Who) -> dict[str, Any]:
-    return _shown(qa.sample(sample_id), who)
+    return qa.sample(sample_id)
 
 
 @router.post("/samples/{sample_id}/assign", response_model=AssignedOut,
