@@ -8,11 +8,11 @@ are kept apart from ``Call`` so the aggregate holds only its events and their ef
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from domain.errors import NotInQueue
+from domain.telephony.durations import span_seconds
 
 __all__ = ["QueueVisit", "answered_visit", "end_visits", "open_queues", "same_local_pair",
            "unreported_completions", "waiting_visit"]
@@ -74,7 +74,7 @@ def unreported_completions(visits: Sequence[QueueVisit], at: float
     visit still connected, with its talk time and the side that hung up first."""
     for visit in visits:
         if visit.connected and visit.answered_at:
-            talk_s = math.floor(at) - math.floor(visit.answered_at)
+            talk_s = span_seconds(visit.answered_at, at)
             yield visit, talk_s, visit.first_hangup_side or "caller"
 
 

@@ -2,8 +2,10 @@
 
 Definitions match Asterisk's queue_log conventions so the figures can be checked against
 ``summary.json``: one *visit* is one caller entering one queue; waits and talk times are
-the whole seconds Asterisk reports; durations of logins and pauses run between whole
-seconds (``floor`` of the event times), and open intervals end at the *as of* instant.
+the whole seconds Asterisk reports; every duration Callboard measures itself (logins,
+pauses, a wait or talk nobody reported) runs between the fractional event times and is
+rounded once (``domain.telephony.durations``); open intervals end at the *as of*
+instant.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any, ClassVar
 
 from domain.telephony.agent import Agent
 from domain.telephony.call import Call
+from domain.telephony.durations import span_seconds
 from domain.telephony.queue import Queue
 from projections.agent_states import is_busy
 from projections.floor.stats_report import build_report
@@ -139,7 +142,7 @@ class StatsProjection(DatedDispatching):
     def _exited(self, e: Any) -> None:
         if visit := self._open_visits.pop((e.originator_id, e.queue), None):
             visit.outcome = f"exit-{e.reason}"
-            visit.wait_s = int(e.at - visit.joined_at)
+            visit.wait_s = span_seconds(visit.joined_at, e.at)
 
     def _rna(self, e: Any) -> None:
         self.ring_no_answer.append((e.queue, e.agent, e.at))
@@ -157,10 +160,10 @@ class StatsProjection(DatedDispatching):
             visit.inferred = True
             if visit.outcome is None:
                 visit.outcome = "closed-by-resync"
-                visit.wait_s = math.floor(e.at) - math.floor(visit.joined_at)
+                visit.wait_s = span_seconds(visit.joined_at, e.at)
             elif visit.answered_at is not None:
                 end = e.last_call_end or e.at
-                visit.talk_s = math.floor(end) - math.floor(visit.answered_at)
+                visit.talk_s = span_seconds(visit.answered_at, end)
                 visit.completion = "unknown"
                 visit.completed_at = end
                 self._stop_hold(visit, end)
@@ -185,7 +188,7 @@ class StatsProjection(DatedDispatching):
     def _ended(self, e: Any) -> None:
         call = self.outbound.get(e.originator_id)
         if call is not None and call.answered_at is not None:
-            call.talk_s = math.floor(e.at) - math.floor(call.answered_at)
+            call.talk_s = span_seconds(call.answered_at, e.at)
 
     # -- agents and queues -------------------------------------------------------------
     def _agent(self, e: Any) -> AgentFacts | None:

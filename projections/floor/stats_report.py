@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from domain.intervals import covered, union
 from domain.telephony.agent import extension_of
+from domain.telephony.durations import comparable_span
 from projections.figures import pct
 from projections.floor.visits import AgentFacts, Outbound, Visit, is_abandoned
 
@@ -33,12 +34,13 @@ def _max(values: list[int]) -> int | None:
     return max(values) if values else None
 
 
-def _clip(start: float, end: float | None, since: int | None, until: int) -> tuple[int, int]:
-    lo = math.floor(start)
-    hi = math.floor(end) if end is not None and end != math.inf else until
-    if since is not None:
-        lo = max(lo, since)
-    return lo, min(hi, until)
+def _clip(start: float, end: float | None, since: float | None,
+          until: float) -> tuple[float, float]:
+    """A span within the period, both ends at one precision (``comparable_span``)."""
+    start, stop = comparable_span(start, end if end is not None and end != math.inf
+                                  else until)
+    lo = start if since is None else max(start, since)
+    return lo, min(stop, until)
 
 
 def queue_figures(visits: list[Visit], service_level_s: int, rna: int) -> dict[str, Any]:
@@ -119,14 +121,13 @@ def build_report(p: StatsProjection, since: float | None, until: float | None) -
             "period": {"from": since, "to": end}}
 
 
-Clip = Callable[[float, float | None], tuple[int, int]]
+Clip = Callable[[float, float | None], tuple[float, float]]
 
 
 def _clipper(since: float | None, end: float) -> Clip:
-    """Login and pause spans -> whole seconds within the report's period."""
-    since_s = math.floor(since) if since is not None else None
-    until_s = math.floor(end)
-    return lambda start, stop: _clip(start, stop, since_s, until_s)
+    """Login and pause spans -> the part within the report's period, in fractional
+    times: the union is rounded once, when shown (``domain.telephony.durations``)."""
+    return lambda start, stop: _clip(start, stop, since, end)
 
 
 def _agent_figures(facts: AgentFacts, visits: list[Visit], rna: list[tuple[str, str]],
@@ -134,9 +135,9 @@ def _agent_figures(facts: AgentFacts, visits: list[Visit], rna: list[tuple[str, 
     mine = [v for v in visits if v.agent == facts.interface and v.outcome == "answered"]
     talks = [v.talk_s for v in mine if v.talk_s is not None]
     completions = Counter(v.completion for v in mine)
-    logged = {q: covered([clip(s, e) for s, e in spans])
+    logged = {q: round(covered([clip(s, e) for s, e in spans]))
               for q, spans in facts.logins.items() if spans}
-    by_reason: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    by_reason: dict[str, list[tuple[float, float]]] = defaultdict(list)
     for spans in facts.pauses.values():
         for start, stop, reason in spans:
             lo, hi = clip(start, stop)
@@ -154,11 +155,11 @@ def _agent_figures(facts: AgentFacts, visits: list[Visit], rna: list[tuple[str, 
         "completed_side_unknown": completions.get("unknown", 0),
         "transferred": completions.get("transfer", 0),
         "ring_no_answer": sum(1 for _, a in rna if a == facts.interface),
-        "paused_s_by_reason": {r: covered(iv) for r, iv in merged.items()},
+        "paused_s_by_reason": {r: round(covered(iv)) for r, iv in merged.items()},
         "pauses_by_reason": {r: len(iv) for r, iv in merged.items()},
         "logged_in_s_by_queue": logged,
         "outbound": _outbound(out) if out else None,
-        "paused_s_total": covered([i for iv in merged.values() for i in iv]),
+        "paused_s_total": round(covered([i for iv in merged.values() for i in iv])),
         "talk_mean_s": _mean(talks),
     }
 
