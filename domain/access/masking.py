@@ -46,6 +46,7 @@ NUMBER_KEYS = frozenset({"number", "caller_number", "customer_number", "dialed_n
                          "complained_numbers"})
 NAME_KEYS = frozenset({"customer_name", "caller_name"})
 MIN_KNOWN_DIGITS = 7
+CACHED = 100_000  # short strings whose masked form a Masker keeps
 
 _UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 _TOKENS = re.compile(rf"(?P<id>(?<![0-9A-Za-z]){_UUID}(?![0-9A-Za-z]))|(?P<digits>\d+)"
@@ -105,7 +106,8 @@ def _standalone(text: str, start: int, end: int) -> bool:
 
 class Masker:
     """Masks the known customer numbers and names (and standalone digit runs) in text and
-    in JSON-like values. Build one per known set; it is immutable and thread-safe.
+    in JSON-like values. Build one per known set; what it masks never changes, and it is
+    safe to share between threads (its cache of answers only ever holds right ones).
 
     It holds sets, not a compiled pattern: one fixed tokenizer finds digit runs and words,
     and each is looked up in the sets, so building a Masker for 100,000 customers costs a
@@ -120,6 +122,7 @@ class Masker:
             by_first.setdefault(name.split()[0], []).append(name)
         self._names = {first: sorted(found, key=len, reverse=True)
                        for first, found in by_first.items()}
+        self._cache: dict[str, str] = {}
 
     def _known(self, run: str) -> str | None:
         """``run`` with every known number inside it masked (the longest first), or None
@@ -146,7 +149,18 @@ class Masker:
 
     def text(self, text: str) -> str:
         """``text`` with every known number and name, and every standalone run of 7+
-        digits, masked."""
+        digits, masked. Short strings repeat (event types, queue and agent names), so
+        their answers are kept, up to ``CACHED`` of them."""
+        if len(text) > 64:
+            return self._text(text)
+        found = self._cache.get(text)
+        if found is None:
+            if len(self._cache) >= CACHED:
+                self._cache.clear()
+            found = self._cache[text] = self._text(text)
+        return found
+
+    def _text(self, text: str) -> str:
         out: list[str] = []
         done = 0
         for token in _TOKENS.finditer(text):
