@@ -5,11 +5,13 @@ is refused; and a signed view with one byte changed is refused before it is read
 
 from __future__ import annotations
 
+import ast
 import math
 import pickle
 import zlib
 from collections import Counter, defaultdict, deque
 from datetime import time
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -220,3 +222,18 @@ def test_a_state_that_inflates_beyond_the_limit_is_refused_not_inflated() -> Non
     sealed = seal_state(b"[" + b"0," * 100_000 + b"0]", None, "w", "5", 1)
     with pytest.raises(ViewRefused, match="larger than"):
         open_state(sealed, None, "w", "5", 1, limit=10_000)
+
+
+def test_no_module_of_the_server_imports_a_loader_that_can_run_code() -> None:
+    root = Path(__file__).parent.parent.parent
+    loaders = {"pickle", "_pickle", "cPickle", "dill", "cloudpickle", "jsonpickle", "marshal",
+               "shelve"}
+    found = []
+    for package in ("domain", "adapters", "projections", "api"):
+        for path in sorted((root / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text())):
+                names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                         [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                found += [f"{path.relative_to(root)}: {n}" for n in names
+                          if n.split(".")[0] in loaders]
+    assert found == []
