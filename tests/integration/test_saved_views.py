@@ -14,9 +14,11 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 from uuid import uuid4
 
+import orjson
 import psycopg
 import pytest
 
+from adapters.projection_runner.envelope import seal_state
 from adapters.projection_runner.runner import TrackedProjection
 from adapters.projection_runner.store import open_view_recorder, view_db_path
 from adapters.store.application import CallCenter, open_app
@@ -127,6 +129,25 @@ def test_an_old_pickled_state_of_the_old_version_is_dropped_unread(
     saved_version(sqlite_store, "wallboard", f"4:{board_policy(BoardSettings())!r}")
     again = projection(app, sqlite_store)
     assert not marker.exists() and again.position == 0
+    again.catch_up()
+    assert again.view(NOW) == right
+
+
+@pytest.mark.parametrize("state", [
+    {"classes": [["posix.system", []]], "state": {"o": [0]}},  # a class no fold names
+    {"classes": [], "state": {"dd": ["builtins.eval", []]}},  # a factory not allowed
+    {"classes": [], "state": {"d": {}}},  # well formed, but not a wallboard
+])
+def test_an_unsigned_view_naming_what_the_fold_does_not_is_refused_and_rebuilt(
+        sqlite_store: str, state: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
+    app = filled(sqlite_store)  # no audit key: views are not signed, only decoded safely
+    right = checkpointed(app, sqlite_store)
+    version = f"{VERSION}:{board_policy(BoardSettings())!r}"
+    overwrite_state(sqlite_store, "wallboard", lambda _: seal_state(
+        orjson.dumps(state), None, "wallboard", version, right["position"]))
+    with caplog.at_level(logging.WARNING, "callboard.views"):
+        again = projection(app, sqlite_store)
+    assert again.position == 0 and "refused" in caplog.text
     again.catch_up()
     assert again.view(NOW) == right
 
