@@ -157,7 +157,7 @@ class StatsProjection(DatedDispatching):
             if self._open_visits.get(key) is not visit:
                 continue
             del self._open_visits[key]
-            visit.inferred = True
+            visit.inferred = visit.closed_by_resync = True
             if visit.outcome is None:
                 visit.outcome = "closed-by-resync"
                 visit.wait_s = span_seconds(visit.joined_at, e.at)

@@ -74,7 +74,10 @@ def queue_figures(visits: list[Visit], service_level_s: int, rna: int) -> dict[s
         "transferred": completions.get("transfer", 0),
         "ring_no_answer": rna,
         "lost_by_restart": by.get("lost-by-restart", 0) + len(shut_out),
-        "closed_by_resync": sum(1 for v in visits if v.inferred),
+        # calls (one open visit per call and queue) that ended while the feed was down;
+        # visits a snapshot showed are ``inferred`` too, but nothing ended for them
+        "closed_by_resync": sum(1 for v in visits if v.closed_by_resync),
+        "inferred_visits": sum(1 for v in visits if v.inferred),
         "left_unanswered_in_feed_gap": by.get("closed-by-resync", 0),
         "hold_answered_mean_s": _mean(holds),
         "hold_answered_max_s": _max(holds),

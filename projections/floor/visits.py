@@ -27,7 +27,8 @@ class Visit:
     talk_s: int | None = None
     completion: str | None = None  # agent | caller | transfer | unknown
     by_shutdown: bool = False
-    inferred: bool = False
+    inferred: bool = False  # joined or ended as a snapshot showed, not as seen
+    closed_by_resync: bool = False  # its call ended while the feed was down
     completed_at: float | None = None
     hold_s: float = 0.0
     held_since: float | None = None

@@ -41,7 +41,9 @@ DEFINITIONS = {
                     "S out",
     "occupancy": "(talk incl. hold + ACW) / (logged-in time - paused time)",
     "lost_by_restart": "in the queue or on a call when the PBX restarted",
-    "closed_by_resync": "ended while the feed was down; found gone at the resync",
+    "closed_by_resync": "calls that ended while the feed was down; found gone at the "
+                        "resync",
+    "inferred_visits": "visits known from a snapshot after a feed gap, not seen joining",
 }
 
 
