@@ -2,8 +2,8 @@
 
 Shared by the wallboard, the agent board and the monitoring board. The records it keeps
 and the rules of agent state are in ``projections.floor.live_state``. A call the PBX no
-longer has after a resync or a restart leaves the floor at once and is kept, with the
-reason, in ``departed``.
+longer has after a resync or a restart, or that a shutdown hung up, leaves the floor at
+once and is kept, with the reason, in ``departed``.
 """
 
 from __future__ import annotations
@@ -223,7 +223,10 @@ class LiveFloor(Dispatching):
                                   "reason": reason, "at": e.at})
 
     def _ended(self, e: Any) -> None:
-        self._close(e, None)
+        """A call hung up by a PBX shutdown (its channels get a ``SoftHangupRequest``
+        with Cause 4 before ``Shutdown`` comes) is lost by the restart like the calls
+        ``Shutdown`` ends: it is listed as departed, not let go as an ordinary end."""
+        self._close(e, "lost-by-restart" if getattr(e, "by_shutdown", False) else None)
 
     def _closed_by_resync(self, e: Any) -> None:
         self._close(e, "closed-by-resync")

@@ -6,7 +6,8 @@ has. Each call carries ``attention`` flags (``waiting``, ``long-talk``, ``long-h
 ``open-complaint``); the list is ordered by them: waiting calls (longest wait first), then
 long talks (longest first), long holds (longest first), calls of customers with an open
 complaint, then the rest by start time. Calls that left the floor without an end being
-seen (closed by resync after a feed gap, lost in a PBX restart) are listed in
+seen, or that a PBX shutdown hung up (closed by resync after a feed gap, lost in a PBX
+restart, ended by a shutdown's hang-up before the ``Shutdown`` event) are listed in
 ``departed``, newest first. Nothing is masked here: masking is the API's concern.
 """
 

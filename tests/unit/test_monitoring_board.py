@@ -170,6 +170,28 @@ def test_calls_gone_in_a_feed_gap_or_a_restart_are_departed_newest_first() -> No
         ("L1", "5551", "sales", "closed-by-resync", T + 60)]
 
 
+def test_calls_a_shutdown_hung_up_before_the_shutdown_event_are_departed_too() -> None:
+    """Asterisk hangs up every channel (SoftHangupRequest Cause 4) before it sends
+    ``Shutdown``: those calls end, by the shutdown, and are listed as lost by restart."""
+    board, scene = board_with("1001")
+    talking = scene.caller("L1", T, "5551", "Ann", "sales")
+    scene.answer(talking, T + 10, "sales", "1001")
+    waiting = scene.caller("L2", T + 20, "5552", "Ben", "sales")
+    done = scene.caller("L3", T + 21, "5553", "Cy", "sales")
+    scene.end(done, T + 25)  # an ordinary hangup before the restart: not departed
+    for call, n in ((talking, 1), (waiting, 2)):
+        call.request_hangup(T + 30, f"L{n}", 4, soft=True, channel=call.channel)
+    waiting.leave_unanswered(T + 30.1, "sales", 10, 1)
+    for call in (talking, waiting):
+        call.end(T + 30.2, 1, "Unallocated")
+    scene.feed(talking, waiting)
+    view = board.view(T + 40)
+    assert view["calls"] == []
+    assert [(d["linkedid"], d["queue"], d["reason"], d["at"]) for d in view["departed"]] == [
+        ("L2", "sales", "lost-by-restart", T + 30.2),
+        ("L1", "sales", "lost-by-restart", T + 30.2)]
+
+
 def test_the_view_is_plain_json_and_a_saved_board_keeps_no_complaint_lookup() -> None:
     board, scene = board_with("1001", complaints={"5551"})
     call = scene.caller("L1", T, "5551", "Ann", "sales")
