@@ -145,11 +145,17 @@ def chan_spy_stop(m: Message, at: float) -> list[c.Command]:
     return [c.StopSupervision(m.get("SpyeeLinkedid"), at, m.get("SpyerChannel"))]
 
 
+def _device_status(m: Message) -> int:
+    """A member event's ``Status`` (the device state), -1 when it has none."""
+    return ami_int(m.get("Status"), -1) if m.get("Status") else -1
+
+
 def queue_member_added(m: Message, at: float) -> list[c.Command]:
     if not m.get("Interface"):  # names no agent
         return []
     return [c.LogInAgent(m.get("Interface"), at, m.get("Queue"), m.get("MemberName"),
-                         ami_int(m.get("Penalty")), m.get("Paused") == "1", m.get("PausedReason"))]
+                         ami_int(m.get("Penalty")), m.get("Paused") == "1", m.get("PausedReason"),
+                         _device_status(m))]
 
 
 def queue_member_removed(m: Message, at: float) -> list[c.Command]:
@@ -158,7 +164,7 @@ def queue_member_removed(m: Message, at: float) -> list[c.Command]:
 
 def queue_member_pause(m: Message, at: float) -> list[c.Command]:
     return [c.PauseAgent(m.get("Interface"), at, m.get("Queue"), m.get("MemberName"),
-                         m.get("Paused") == "1", m.get("PausedReason"))]
+                         m.get("Paused") == "1", m.get("PausedReason"), _device_status(m))]
 
 
 def queue_member_status(m: Message, at: float) -> list[c.Command]:

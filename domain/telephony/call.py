@@ -95,15 +95,15 @@ class Call(Aggregate):
 
     def answer(
         self, at: float, queue: str, agent: str, member_name: str, wait_s: int, ring_s: int,
-        agent_channel: str = "",
+        agent_channel: str = "", inferred: bool = False,
     ) -> None:
         self.waiting_visit(queue)
-        self._answered(at, queue, agent, member_name, wait_s, ring_s, agent_channel)
+        self._answered(at, queue, agent, member_name, wait_s, ring_s, agent_channel, inferred)
 
     @event("Answered")
     def _answered(
         self, at: float, queue: str, agent: str, member_name: str, wait_s: int, ring_s: int,
-        agent_channel: str,
+        agent_channel: str, inferred: bool = False,
     ) -> None:
         self.waiting_visit(queue).answer(at, agent, member_name, agent_channel)
 

@@ -195,6 +195,7 @@ class LogInAgent:
     penalty: int
     paused: bool
     reason: str
+    status: int = -1  # the device state (``Status``), -1 when the frame has none
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +213,7 @@ class PauseAgent:
     member_name: str
     paused: bool
     reason: str
+    status: int = -1  # the device state (``Status``), -1 when the frame has none
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from domain.telephony.agent import Agent
 from domain.telephony.call import Call
 from domain.telephony.pbx import Pbx
 from domain.telephony.queue import Queue
+from domain.telephony.reconcile import Reconciler
 
 __all__ = ["HANDLERS", "Aggregates", "CommandHandler"]
 
@@ -41,9 +42,7 @@ class CommandHandler:
 
     def __init__(self, aggregates: Aggregates) -> None:
         self.aggregates = aggregates
-        # QueueMember LastCall per interface from the latest QueueStatus snapshot: tells
-        # when an agent's call ended while the feed was down.
-        self._last_call: dict[str, float] = {}
+        self.reconciler = Reconciler(aggregates, self._agent)
 
     def handle(self, command: c.Command) -> None:
         HANDLERS[type(command)](self, command)
@@ -151,8 +150,10 @@ class CommandHandler:
         return agent
 
     def _log_in_agent(self, cmd: c.LogInAgent) -> None:
-        self._agent(cmd.interface, cmd.member_name, cmd.at).log_in(
-            cmd.at, cmd.queue, cmd.member_name, cmd.penalty, cmd.paused, cmd.reason)
+        agent = self._agent(cmd.interface, cmd.member_name, cmd.at)
+        agent.log_in(cmd.at, cmd.queue, cmd.member_name, cmd.penalty, cmd.paused, cmd.reason)
+        if cmd.status >= 0:  # QueueMemberAdded says what the device is doing too
+            agent.set_device_state(cmd.at, cmd.status)
 
     def _log_out_agent(self, cmd: c.LogOutAgent) -> None:
         if agent := self.aggregates.agent(cmd.interface):
@@ -161,6 +162,8 @@ class CommandHandler:
     def _pause_agent(self, cmd: c.PauseAgent) -> None:
         if agent := self.aggregates.agent(cmd.interface):
             agent.set_paused(cmd.at, cmd.queue, cmd.paused, cmd.reason)
+            if cmd.status >= 0:  # so does QueueMemberPause
+                agent.set_device_state(cmd.at, cmd.status)
 
     def _set_device_state(self, cmd: c.SetDeviceState) -> None:
         if agent := self.aggregates.agent(cmd.interface):
@@ -192,65 +195,9 @@ class CommandHandler:
     # -- reconciliation with a snapshot --------------------------------------------------
     def _reconcile_snapshot(self, cmd: c.ReconcileSnapshot) -> None:
         if cmd.kind == "QueueStatus":
-            self._reconcile_members(cmd)
-            for waiting in cmd.waiting:
-                self._reconcile_waiting(cmd.at, waiting)
+            self.reconciler.queue_status(cmd)
         elif cmd.kind == "CoreShowChannels":
-            self._reconcile_channels(cmd)
-
-    def _reconcile_members(self, cmd: c.ReconcileSnapshot) -> None:
-        seen: set[tuple[str, str]] = set()
-        for m in cmd.members:
-            seen.add((m.interface, m.queue))
-            self._last_call[m.interface] = m.last_call
-            login_at = min(m.login_time or cmd.at, cmd.at)
-            # an agent first seen in a snapshot has existed since its login, at least
-            agent = self._agent(m.interface, m.member_name, login_at)
-            if not agent.check_logged_in(m.queue):
-                agent.log_in(login_at, m.queue, m.member_name, m.penalty, False, "",
-                             inferred=True)
-            if agent.queues[m.queue] != m.paused:
-                pause_at = m.last_pause if m.paused and m.last_pause else cmd.at
-                agent.set_paused(pause_at, m.queue, m.paused, m.reason, inferred=True)
-            agent.set_device_state(cmd.at, m.status)
-        for agent in list(self.aggregates.all_agents()):
-            for queue in list(agent.queues):
-                if (agent.interface, queue) not in seen:
-                    agent.log_out(cmd.at, queue, inferred=True)
-
-    def _reconcile_waiting(self, at: float, w: c.SnapshotWaiting) -> None:
-        call = self._call(w.uniqueid)
-        joined = at - w.wait_s
-        if call is None:
-            call = Call(w.uniqueid, joined, w.channel, w.caller_number, w.caller_name,
-                        inferred=True)
-            self.aggregates.add_call(call)
-        if not call.ended and not call.is_waiting:
-            call.join_queue(joined, w.queue, w.uniqueid, w.position, w.caller_number,
-                            w.caller_name, inferred=True)
-
-    def _reconcile_channels(self, cmd: c.ReconcileSnapshot) -> None:
-        # a call lives as long as its first channel (its Hangup ends the call): other legs
-        # still up (an agent's, a transfer's) do not keep a call whose caller is gone
-        alive = {ch.linkedid for ch in cmd.channels if ch.uniqueid == ch.linkedid}
-        for call in list(self.aggregates.open_calls()):
-            if call.linkedid in alive or call.started_at >= cmd.at:
-                continue
-            call.close_by_resync(cmd.at, self._last_call_end(call))
-        for ch in cmd.channels:
-            if ch.uniqueid == ch.linkedid and self._call(ch.linkedid) is None:
-                self.aggregates.add_call(Call(ch.linkedid, cmd.at - ch.duration_s, ch.channel,
-                                              ch.caller_number, ch.caller_name, inferred=True))
-
-    def _last_call_end(self, call: Call) -> float | None:
-        """The agent's ``LastCall`` if it tells this call's end: later than its answer
-        (an older one, from before the call, says nothing about it)."""
-        for visit in reversed(call.visits):
-            if visit.outcome == "answered" and not visit.completed and visit.agent:
-                last = self._last_call.get(visit.agent) or None
-                answered = visit.answered_at or call.started_at
-                return last if last is not None and last >= answered else None
-        return None
+            self.reconciler.channels(cmd)
 
 
 # -- the table: which method applies which command ---------------------------------------

@@ -48,3 +48,4 @@ class SnapshotChannel:
     caller_name: str
     application: str
     duration_s: int
+    bridge_id: str = ""  # the bridge it is in: a caller and the agent who answered share one

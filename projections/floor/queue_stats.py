@@ -83,6 +83,7 @@ class StatsProjection(DatedDispatching):
         if visit := self._visit(e):
             visit.outcome, visit.agent, visit.member_name = "answered", e.agent, e.member_name
             visit.answered_at, visit.wait_s = e.at, e.wait_s
+            visit.inferred = visit.inferred or getattr(e, "inferred", False)  # from a snapshot
             self._end_acw(e.agent, e.at)
 
     def _completed(self, e: Any) -> None:

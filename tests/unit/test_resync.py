@@ -3,9 +3,12 @@ snapshot shows, and the figures built on them (issue 13, findings 3b, 5)."""
 
 from __future__ import annotations
 
+from domain.telephony import commands as c
 from domain.telephony.call import Call
+from domain.telephony.handlers import CommandHandler
 from projections.floor.queue_stats import StatsProjection
 from tests.support.scene import Scene
+from tests.unit.test_call import InMemoryAggregates
 
 T = 1795424400.0  # 2026-11-23 09:00 UTC
 
@@ -28,3 +31,84 @@ def test_closed_by_resync_counts_the_calls_that_ended_in_the_gap_not_inferred_vi
     assert sales["offered"] == 4
     assert sales["closed_by_resync"] == 1
     assert sales["left_unanswered_in_feed_gap"] == 1
+
+
+# -- a QueueStatus snapshot closes the waiting visits it no longer lists (finding 3b) ------
+
+ALICE = "Local/1001@agents/n"
+
+
+def member(last_call: float = 0.0, status: int = 2) -> c.SnapshotMember:
+    return c.SnapshotMember(ALICE, "sales", "Alice Martin", 0, False, "", T - 600, 0.0,
+                            last_call, status)
+
+
+def caller_leg(linkedid: str, application: str, bridge: str = "",
+               duration_s: int = 40) -> c.SnapshotChannel:
+    return c.SnapshotChannel(linkedid, linkedid, f"Local/555@callers-{linkedid};1", "555",
+                             "Ann", application, duration_s, bridge)
+
+
+def agent_leg(linkedid: str, bridge: str, duration_s: int) -> c.SnapshotChannel:
+    return c.SnapshotChannel(linkedid, f"{linkedid}9", "Local/1001@agents-0000abcd;1", "555",
+                             "Ann", "AppQueue", duration_s, bridge)
+
+
+def waiting_then_resync(*channels: c.SnapshotChannel) -> tuple[InMemoryAggregates,
+                                                                 CommandHandler]:
+    aggregates = InMemoryAggregates()
+    handler = CommandHandler(aggregates)
+    handler.handle(c.LogInAgent(ALICE, T - 600, "sales", "Alice Martin", 0, False, ""))
+    handler.handle(c.StartCall("L1", T, "Local/555@callers-L1;1", "555", "Ann"))
+    handler.handle(c.JoinQueue("L1", T, "sales", "L1", "Local/555@callers-L1;1", 1, "555",
+                               "Ann"))
+    # the feed is down; at the resync the caller is no longer in the queue's list
+    handler.handle(c.ReconcileSnapshot(T + 40, "QueueStatus", members=(member(),)))
+    handler.handle(c.ReconcileSnapshot(T + 40.1, "CoreShowChannels", channels=channels))
+    return aggregates, handler
+
+
+def test_a_caller_answered_in_the_gap_is_answered_by_the_agent_bridged_with_them() -> None:
+    aggregates, handler = waiting_then_resync(caller_leg("L1", "Queue", "b-1"),
+                                              agent_leg("L1", "b-1", 25))
+    call = aggregates.calls["L1"]
+    [visit] = call.visits
+    assert (visit.outcome, visit.agent, visit.answered_at) == ("answered", ALICE, T + 15.1)
+    answered = [e for e in call.collect_events() if type(e).__name__ == "Answered"]
+    assert answered[0].inferred is True  # type: ignore[attr-defined]
+    assert answered[0].wait_s == 15  # type: ignore[attr-defined]
+    # the call's later events apply: its AgentComplete is not refused
+    handler.handle(c.CompleteCall("L1", T + 90, "sales", ALICE, "Alice Martin", 75, "agent"))
+    assert visit.completed
+
+
+def test_a_caller_alive_but_no_longer_in_the_queue_is_no_longer_waiting() -> None:
+    aggregates, _ = waiting_then_resync(caller_leg("L1", "Playback"))
+    call = aggregates.calls["L1"]
+    assert not call.ended
+    assert not call.is_waiting
+    assert call.visits[0].outcome == "exit-unlisted"
+
+
+def test_a_caller_the_snapshot_still_lists_waits_on() -> None:
+    aggregates = InMemoryAggregates()
+    handler = CommandHandler(aggregates)
+    handler.handle(c.StartCall("L1", T, "Local/555@callers-L1;1", "555", "Ann"))
+    handler.handle(c.JoinQueue("L1", T, "sales", "L1", "Local/555@callers-L1;1", 1, "555",
+                               "Ann"))
+    entry = c.SnapshotWaiting("sales", "L1", "Local/555@callers-L1;1", "555", "Ann", 40, 1)
+    handler.handle(c.ReconcileSnapshot(T + 40, "QueueStatus", waiting=(entry,)))
+    handler.handle(c.ReconcileSnapshot(T + 40.1, "CoreShowChannels",
+                                       channels=(caller_leg("L1", "Queue"),)))
+    assert aggregates.calls["L1"].is_waiting
+
+
+def test_queue_member_added_and_pause_carry_the_device_state() -> None:
+    added = c.LogInAgent(ALICE, T, "sales", "Alice Martin", 0, False, "", status=2)
+    paused = c.PauseAgent(ALICE, T + 5, "sales", "Alice Martin", True, "lunch", status=6)
+    aggregates = InMemoryAggregates()
+    handler = CommandHandler(aggregates)
+    handler.handle(added)
+    assert aggregates.agents[ALICE].device_state == "in-use"
+    handler.handle(paused)
+    assert aggregates.agents[ALICE].device_state == "ringing"
