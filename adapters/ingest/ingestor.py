@@ -7,6 +7,7 @@ high-water mark) is skipped, so ingesting the same capture twice changes nothing
 A frame that cannot be parsed or translated is logged by its digest (never its bytes:
 ``adapters.ingest.records``) and kept in the feed; ingestion goes on. A frame longer than
 the limit arrives cut (``adapters.ami.limits``) and is stored with its marker, untranslated.
+A batch that cannot be saved is stored again as its frames alone, ``untranslated``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import queue
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from itertools import compress, repeat
 
 from adapters.ami.feed_items import (
@@ -28,6 +28,7 @@ from adapters.ami.feed_items import (
 from adapters.ami.frames import BANNER_PREFIX, MalformedFrame, Message, parse_frame
 from adapters.ami.limits import CutFrame
 from adapters.ami.translation import SnapshotCollector, translate
+from adapters.ingest.batching import IngestReport, Pending
 from adapters.ingest.dating import EventClock
 from adapters.ingest.records import (
     RAW_ENCODING,
@@ -36,40 +37,17 @@ from adapters.ingest.records import (
     note_pending,
     note_refused,
     note_rejected,
+    note_unsaved,
     pending_status,
 )
 from adapters.ingest.triage import worth_parsing
 from adapters.store.application import CallCenter, StoreUnit
 from domain.errors import CallboardError
 from domain.ids import feed_id
-from domain.telephony.feed import Feed, FeedChunk, encode_raw
+from domain.telephony.feed import Feed, FeedChunk, FrameRecord, encode_raw
 from domain.telephony.handlers import CommandHandler
 
 __all__ = ["RAW_ENCODING", "IngestReport", "Ingestor"]
-
-
-@dataclass
-class IngestReport:
-    frames_received: int = 0
-    frames_stored: int = 0
-    frames_skipped_duplicate: int = 0
-    frames_rejected: int = 0  # stored, not translated: unparsable, cut by a close or the limit
-    frames_cut: int = 0  # of those, longer than the frame limit (stored cut, with a marker)
-    translation_errors: int = 0
-    events_stored: int = 0
-    batches: int = 0
-    connections: list[str] = field(default_factory=list)
-
-
-class _Pending:
-    """The frames of one connection waiting for the next batch, as parallel lists."""
-
-    __slots__ = ("raws", "received", "seqs")
-
-    def __init__(self) -> None:
-        self.seqs: list[int] = []
-        self.received: list[float | None] = []
-        self.raws: list[bytes] = []
 
 
 class Ingestor:
@@ -87,7 +65,7 @@ class Ingestor:
         self._snapshots = SnapshotCollector()
         self._clock = EventClock()  # dates frames; its latest time: for frames without one
         self._previous: tuple[str, float | None] | None = None  # (connection, last time)
-        self._pending: dict[str, _Pending] = {}  # by connection, in order of arrival
+        self._pending: dict[str, Pending] = {}  # by connection, in order of arrival
         self._count = 0  # frames pending
 
     # -- driving -------------------------------------------------------------------------
@@ -142,10 +120,10 @@ class Ingestor:
             self.flush()
             self._close(item)
 
-    def _pending_of(self, connection_id: str) -> _Pending:
+    def _pending_of(self, connection_id: str) -> Pending:
         pending = self._pending.get(connection_id)
         if pending is None:
-            pending = self._pending[connection_id] = _Pending()
+            pending = self._pending[connection_id] = Pending()
         return pending
 
     def _accept_frames(self, item: ReceivedFrames) -> None:
@@ -218,7 +196,7 @@ class Ingestor:
         for connection_id, frames in pending.items():
             self._store_batch(connection_id, self._feed(connection_id), frames)
 
-    def _store_batch(self, connection_id: str, feed: Feed, frames: _Pending) -> None:
+    def _store_batch(self, connection_id: str, feed: Feed, frames: Pending) -> None:
         seqs, received, raws = frames.seqs, frames.received, frames.raws
         if feed.has(min(seqs)):  # some already stored (``has`` is a high-water mark)
             fresh = [not feed.has(seq) for seq in seqs]
@@ -252,12 +230,39 @@ class Ingestor:
         feed.store_frames(seqs[0], seqs[-1], str(chunk.id))
         try:
             self.report.events_stored += self.unit.save(chunk, feed)
-        except Exception:
+        except Exception as error:
             self.unit.discard()
             self._feeds.pop(feed.connection_id, None)
-            raise
+            self._store_alone(connection_id, seqs, raws, records, error)
+            return
         self.report.frames_stored += len(seqs)
         self.report.batches += 1
+
+    def _store_alone(self, connection_id: str, seqs: list[int], raws: list[bytes],
+                     records: list[FrameRecord], error: Exception) -> None:
+        """The batch could not be saved (its events broke the transaction: a value the
+        store refuses, a bug): store its frames alone, marked ``untranslated: <error
+        class>``, and go on with the next batch. We chose this over stopping because one
+        poisoned batch stopped ``ingest`` and ``listen`` for good, at every retry; the
+        frames stay in the feed, so nothing is lost and the batch can be looked into.
+        The aggregates it touched are reloaded from the store (``discard``); if even the
+        frames alone cannot be saved, the store itself is down and the error stands."""
+        status = f"untranslated: {type(error).__name__}"
+        for record in records:
+            if record[3] == "ok":
+                record[3] = status
+        feed = self._feed(connection_id)
+        chunk = FeedChunk(connection_id, seqs[0], records)
+        feed.store_frames(seqs[0], seqs[-1], str(chunk.id))
+        try:
+            self.app.save(chunk, feed)
+        except Exception:
+            self._feeds.pop(connection_id, None)
+            raise
+        note_unsaved(connection_id, seqs, raws, error)
+        self.report.frames_stored += len(seqs)
+        self.report.batches_failed += 1
+        self.report.frames_untranslated += len(seqs)
 
     def _catch_up_translation(self, received: list[float | None], raws: list[bytes]) -> None:
         """Frames stored by an earlier run (a restart re-reads them): their domain events

@@ -3,7 +3,8 @@
 Each frame is stored as ``[seq, received_at, raw bytes as latin-1 text, status]``: status
 ``ok``, ``rejected: <reason>`` (not a frame we can parse), ``truncated`` (cut off by the
 end of its connection) or a cut frame's marker, ``truncated: frame of N bytes cut at M,
-sha256 ...`` (longer than the limit, ``adapters.ami.limits``). Cut frames are stored,
+sha256 ...`` (longer than the limit, ``adapters.ami.limits``), or ``untranslated: <error
+class>`` (its batch could not be saved with its events: stored alone). Cut frames are stored,
 never parsed: their values may be cut anywhere.
 
 Log lines name a frame by its connection, sequence number and ``frame_digest`` (length
@@ -15,6 +16,7 @@ the frame in the feed, where it is kept whole.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from itertools import repeat
@@ -25,8 +27,17 @@ from adapters.ami.translation import KEPT_EVENTS
 from adapters.ingest.triage import worth_parsing
 from domain.telephony.feed import FrameRecord
 
-__all__ = ["RAW_ENCODING", "batch_records", "note_failed", "note_pending", "note_refused",
-           "note_rejected", "pending_status"]
+__all__ = [
+    "RAW_ENCODING",
+    "batch_digest",
+    "batch_records",
+    "note_failed",
+    "note_pending",
+    "note_refused",
+    "note_rejected",
+    "note_unsaved",
+    "pending_status",
+]
 
 log = logging.getLogger("callboard.ingest")
 
@@ -53,6 +64,25 @@ def batch_records(connection_id: str, seqs: Sequence[int], received: Sequence[fl
                     "bytes, not translated (%s)", seqs[i], connection_id, len(frame),
                     frame_digest(frame))
     return records, [i for i in chosen if i not in cut], len(cut)
+
+
+def batch_digest(raws: Sequence[bytes]) -> str:
+    """The frames of a batch as one digest: their count, bytes and SHA-256 prefix (the
+    frames themselves are in the feed, found by their sequence numbers)."""
+    digest = hashlib.sha256()
+    for raw in raws:
+        digest.update(raw)
+    return f"{len(raws)} frames, {sum(map(len, raws))} bytes, sha256 {digest.hexdigest()[:16]}"
+
+
+def note_unsaved(connection_id: str, seqs: Sequence[int], raws: Sequence[bytes],
+                 error: Exception) -> None:
+    """A batch whose events could not be saved; its frames were stored alone. The error's
+    message is left out (it may quote a value, and so a number); its traceback is kept
+    without it (``withheld``), because this is a bug or a store fault to look into."""
+    log.error("AMI frames seq=%d-%d of %s could not be saved with their events (%s): "
+              "stored alone, untranslated; %s", seqs[0], seqs[-1], connection_id,
+              type(error).__name__, batch_digest(raws), exc_info=withheld(error))
 
 
 def pending_status(pending: bytes) -> str:

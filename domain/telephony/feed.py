@@ -17,7 +17,8 @@ from domain.ids import chunk_id, feed_id
 __all__ = ["Feed", "FeedChunk", "FrameRecord", "decode_raw", "encode_raw"]
 
 # A stored frame: [seq, received_at, raw bytes as latin-1 text, status]
-# status is "ok", "rejected: <reason>" (logged and not translated) or "truncated".
+# status is "ok", "rejected: <reason>" (logged and not translated), "truncated", or
+# "untranslated: <error class>" (its batch could not be saved with its events).
 FrameRecord = list[Any]
 
 
