@@ -176,7 +176,8 @@ def queue_params(m: Message, at: float) -> list[c.Command]:
     if not m.get("Queue"):  # names no queue
         return []
     return [c.ConfigureQueue(m.get("Queue"), at, m.get("Strategy"),
-                             ami_int(m.get("ServiceLevel")))]
+                             ami_int(m.get("ServiceLevel")), ami_int(m.get("Abandoned"), -1),
+                             ami_int(m.get("Completed"), -1))]
 
 
 def fully_booted(m: Message, at: float) -> list[c.Command]:

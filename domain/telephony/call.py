@@ -122,8 +122,7 @@ class Call(Aggregate):
         self.answered_visit(queue).completed = True
 
     def _complete_unreported(self, at: float) -> None:
-        """Asterisk now and then sends no ``AgentComplete``; when the call ends, complete
-        what is still connected, with the side that hung up first."""
+        """No ``AgentComplete`` came (it happens): complete what is still connected."""
         for visit, talk_s, side in queue_visits.unreported_completions(self.visits, at):
             self._completed(at, visit.queue, visit.agent or "", visit.member_name, talk_s,
                             side, self.caught_in_shutdown, True)
@@ -270,16 +269,18 @@ class Call(Aggregate):
     def _ended(self, at: float, cause: int, cause_text: str, by_shutdown: bool) -> None:
         self._close(at)
 
-    def close_by_resync(self, at: float, last_call_end: float | None = None) -> None:
-        """The PBX no longer has this call: its end fell in a gap of the feed."""
+    def close_by_resync(self, at: float, last_call_end: float | None = None,
+                        abandoned_queues: tuple[str, ...] = ()) -> None:
+        """Gone at a resync: it ended in a feed gap (abandoned in ``abandoned_queues``)."""
         if not self.ended:
-            self._closed_by_resync(at, queue_visits.open_queues(self.visits), last_call_end)
+            self._closed_by_resync(at, queue_visits.open_queues(self.visits), last_call_end,
+                                   list(abandoned_queues))
 
     @event("ClosedByResync")
-    def _closed_by_resync(
-        self, at: float, open_queues: list[str], last_call_end: float | None
-    ) -> None:
-        queue_visits.end_visits(self.visits, "closed-by-resync", complete_answered=True)
+    def _closed_by_resync(self, at: float, open_queues: list[str], last_call_end: float | None,
+                          abandoned_queues: list[str] | None = None) -> None:
+        queue_visits.end_visits(self.visits, "closed-by-resync", complete_answered=True,
+                                abandoned=abandoned_queues or ())
         self._close(at)
 
     def lose_by_restart(self, at: float) -> None:

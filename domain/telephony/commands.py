@@ -230,6 +230,8 @@ class ConfigureQueue:
     at: float
     strategy: str
     service_level_s: int
+    abandoned: int = -1  # the PBX's counters (``QueueParams``), -1 when the frame has none
+    completed: int = -1
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,6 +90,7 @@ class CommandHandler:
                           cmd.reason)
 
     def _leave_queue_unanswered(self, cmd: c.LeaveQueueUnanswered) -> None:
+        self.reconciler.gap.note_abandon(cmd.queue)  # what the PBX's counter counts
         if call := self._call(cmd.linkedid):
             call.leave_unanswered(cmd.at, cmd.queue, cmd.wait_s, cmd.position)
 
@@ -175,6 +176,7 @@ class CommandHandler:
             queue = Queue(cmd.queue, cmd.at)
             self.aggregates.add_queue(queue)
         queue.configure(cmd.at, cmd.strategy, cmd.service_level_s)
+        self.reconciler.gap.read(cmd.queue, cmd.abandoned)
 
     # -- PBX lifecycle -----------------------------------------------------------------
     def _boot_pbx(self, cmd: c.BootPbx) -> None:
@@ -182,10 +184,12 @@ class CommandHandler:
         before = pbx.booted_at
         pbx.boot(cmd.at, cmd.uptime_s)
         if before is not None and pbx.booted_at != before:
+            self.reconciler.gap.restart()
             self._lose_open_calls(cmd.at)
 
     def _shut_down_pbx(self, cmd: c.ShutDownPbx) -> None:
         self.aggregates.pbx().shut_down(cmd.at, cmd.restart)
+        self.reconciler.gap.restart()
         self._lose_open_calls(cmd.at)
 
     def _lose_open_calls(self, at: float) -> None:

@@ -15,12 +15,15 @@ happened, so what it corrects is recorded ``inferred``:
   We chose to wait for the channels over guessing from the members' ``LastCall``
   because only the bridge names the agent, and a wrong answer would refuse the call's
   own ``AgentComplete`` later;
-- an open call whose first channel is gone is ``ClosedByResync``; live first channels
-  of unknown calls start (inferred) calls.
+- an open call whose first channel is gone is ``ClosedByResync``; a caller it finds gone
+  from waiting abandoned when the queue's ``Abandoned`` counter settles it
+  (``domain.telephony.gap``), else is left unknown; live first channels of unknown calls
+  start (inferred) calls.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -28,6 +31,7 @@ from domain.errors import NotInQueue
 from domain.telephony import commands as c
 from domain.telephony.agent import Agent, extension_of
 from domain.telephony.call import Call
+from domain.telephony.gap import GapCounters
 
 if TYPE_CHECKING:
     from domain.telephony.handlers import Aggregates
@@ -51,6 +55,7 @@ class Reconciler:
         self.last_call: dict[str, float] = {}
         self._members: dict[str, Agent] = {}  # extension -> agent seen in the snapshot
         self._unlisted: dict[str, str] = {}  # linkedid -> queue it no longer waits in
+        self.gap = GapCounters()  # read from QueueParams, used at the channel list
 
     # -- QueueStatus ---------------------------------------------------------------------
     def queue_status(self, cmd: c.ReconcileSnapshot) -> None:
@@ -103,22 +108,33 @@ class Reconciler:
         # a call lives as long as its first channel (its Hangup ends the call): other legs
         # still up (an agent's, a transfer's) do not keep a call whose caller is gone
         first = {ch.linkedid: ch for ch in cmd.channels if ch.uniqueid == ch.linkedid}
-        closed = []
-        for call in list(self.aggregates.open_calls()):
-            if call.linkedid in first or call.started_at >= cmd.at:
-                continue
-            call.close_by_resync(cmd.at, self._last_call_end(call))
-            closed.append(call)
         for linkedid, queue in self._unlisted.items():
             unlisted = self.aggregates.call(linkedid)
             if unlisted is not None and not unlisted.ended and linkedid in first:
                 self._no_longer_waiting(cmd, unlisted, queue, first[linkedid])
         self._unlisted = {}
+        gone = [call for call in self.aggregates.open_calls()
+                if call.linkedid not in first and call.started_at < cmd.at]
+        abandoned = self._abandoned_in_gap(gone)
+        for call in gone:
+            call.close_by_resync(cmd.at, self._last_call_end(call), tuple(
+                v.queue for v in call.visits if v.outcome is None and v.queue in abandoned))
         for ch in first.values():
             if self.aggregates.call(ch.linkedid) is None:
                 self.aggregates.add_call(Call(ch.linkedid, cmd.at - ch.duration_s, ch.channel,
                                               ch.caller_number, ch.caller_name, inferred=True))
-        return closed
+        return gone
+
+    def _abandoned_in_gap(self, gone: list[Call]) -> set[str]:
+        """The queues whose callers found gone all abandoned, by the PBX's counters: as
+        many abandons in the gap as callers gone from waiting, and none gone otherwise
+        (``exit-unlisted``: the counter may hold their timeouts)."""
+        waiting: Counter[str] = Counter(v.queue for call in gone for v in call.visits
+                                        if v.outcome is None)
+        exited = {v.queue for call in self.aggregates.open_calls() for v in call.visits
+                  if v.outcome == "exit-unlisted"}
+        return {queue for queue, n in waiting.items()
+                if self.gap.abandoned_in_gap(queue) == n and queue not in exited}
 
     def _no_longer_waiting(self, cmd: c.ReconcileSnapshot, call: Call, queue: str,
                            caller: c.SnapshotChannel) -> None:

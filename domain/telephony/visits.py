@@ -8,7 +8,7 @@ are kept apart from ``Call`` so the aggregate holds only its events and their ef
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 
 from domain.errors import NotInQueue
@@ -79,12 +79,13 @@ def unreported_completions(visits: Sequence[QueueVisit], at: float
 
 
 def end_visits(visits: Sequence[QueueVisit], waiting_outcome: str, *,
-               complete_answered: bool) -> None:
+               complete_answered: bool, abandoned: Collection[str] = ()) -> None:
     """The call ended without an event per visit (a resync, a PBX restart): each visit
-    still waiting gets ``waiting_outcome``; with ``complete_answered``, each answered
-    visit is completed."""
+    still waiting gets ``waiting_outcome`` (``abandoned`` in the queues the PBX's
+    counters say it abandoned, ``domain.telephony.gap``); with ``complete_answered``,
+    each answered visit is completed."""
     for visit in visits:
         if visit.outcome is None:
-            visit.outcome = waiting_outcome
+            visit.outcome = "abandoned" if visit.queue in abandoned else waiting_outcome
         elif complete_answered and visit.outcome == "answered":
             visit.completed = True

@@ -150,8 +150,9 @@ class StatsProjection(DatedDispatching):
 
     def _closed_by_resync(self, e: Any) -> None:
         """The call's end fell in a gap of the feed. A waiting caller who is gone without
-        an answer is ``closed-by-resync`` (not abandoned: nobody saw how it left; its wait
-        ends at the resync, an upper bound); an answered call ended when the agent's
+        an answer is ``closed-by-resync`` (nobody saw how it left), or abandoned when the
+        queue's counters tell (its wait ends at the resync either way: an upper bound);
+        an answered call ended when the agent's
         ``LastCall`` says, else at the resync, with the side that hung up unknown."""
         for visit in self._calls.get(e.originator_id, []):
             key = (e.originator_id, visit.queue)
@@ -160,7 +161,9 @@ class StatsProjection(DatedDispatching):
             del self._open_visits[key]
             visit.inferred = visit.closed_by_resync = True
             if visit.outcome is None:
-                visit.outcome = "closed-by-resync"
+                # abandoned when the PBX's counters say so (domain.telephony.gap)
+                visit.outcome = "abandoned" if visit.queue in (
+                    getattr(e, "abandoned_queues", None) or ()) else "closed-by-resync"
                 visit.wait_s = span_seconds(visit.joined_at, e.at)
             elif visit.answered_at is not None:
                 end = e.last_call_end or e.at

@@ -53,7 +53,9 @@ def queue_figures(visits: list[Visit], service_level_s: int, rna: int) -> dict[s
     timeouts = [v for v in visits if v.outcome == "timeout"]
     completions = Counter(v.completion for v in answered)
     holds = [v.wait_s for v in answered if v.wait_s is not None]
-    waits_ab = [v.wait_s for v in abandoned if v.wait_s is not None]
+    # a caller who abandoned in a feed gap has only an upper bound for a wait (the
+    # resync): kept out of the wait figures, which are the waits Asterisk reported
+    waits_ab = [v.wait_s for v in abandoned if v.wait_s is not None and not v.closed_by_resync]
     waits_to = [v.wait_s for v in timeouts if v.wait_s is not None]
     talks = [v.talk_s for v in answered if v.talk_s is not None]
     within = sum(1 for w in holds if w <= service_level_s)

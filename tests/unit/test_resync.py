@@ -112,3 +112,80 @@ def test_queue_member_added_and_pause_carry_the_device_state() -> None:
     assert aggregates.agents[ALICE].device_state == "in-use"
     handler.handle(paused)
     assert aggregates.agents[ALICE].device_state == "ringing"
+
+
+# -- a feed gap classified by the PBX's own counters (finding 2) ------------------------------
+
+def params(at: float, abandoned: int, completed: int = 10) -> c.ConfigureQueue:
+    return c.ConfigureQueue("sales", at, "rrmemory", 20, abandoned, completed)
+
+
+def gap_with(*between: c.Command) -> str | None:
+    """Ann waits in sales; the feed goes down; at the resync she is gone. ``between`` are
+    the commands of the resync (and before it) that tell what happened."""
+    aggregates = InMemoryAggregates()
+    handler = CommandHandler(aggregates)
+    handler.handle(params(T - 100, 57))
+    handler.handle(c.StartCall("L1", T, "Local/555@callers-L1;1", "555", "Ann"))
+    handler.handle(c.JoinQueue("L1", T, "sales", "L1", "Local/555@callers-L1;1", 1, "555",
+                               "Ann"))
+    for command in between:
+        handler.handle(command)
+    handler.handle(c.ReconcileSnapshot(T + 40, "QueueStatus"))
+    handler.handle(c.ReconcileSnapshot(T + 40.1, "CoreShowChannels"))
+    call = aggregates.calls["L1"]
+    assert call.ended
+    return call.visits[0].outcome
+
+
+def test_a_caller_gone_in_a_gap_whose_queue_counted_one_abandon_more_abandoned() -> None:
+    assert gap_with(params(T + 40, 58)) == "abandoned"
+
+
+def test_abandons_seen_before_the_gap_are_not_counted_as_the_gaps() -> None:
+    ben = "Local/556@callers-L2;1"
+    other: list[c.Command] = [
+        c.StartCall("L2", T + 1, ben, "556", "Ben"),
+        c.JoinQueue("L2", T + 1, "sales", "L2", ben, 2, "556", "Ben"),
+        c.ChannelHangupRequested("L2", T + 5, "L2", 16, False, ben),
+        c.LeaveQueueUnanswered("L2", T + 5, "sales", 4, 2)]
+    assert gap_with(*other, params(T + 40, 58)) == "closed-by-resync"  # 58 - 57 - 1 = 0
+    assert gap_with(*other, params(T + 40, 59)) == "abandoned"
+
+
+def test_when_the_counters_do_not_tell_the_caller_is_left_unknown() -> None:
+    assert gap_with(params(T + 40, 57)) == "closed-by-resync"  # no abandon: answered? left?
+    assert gap_with(params(T + 40, 60)) == "closed-by-resync"  # 3 abandons for 1 caller
+
+
+def test_counters_reset_by_a_pbx_restart_say_nothing_about_the_gap() -> None:
+    assert gap_with(params(T + 40, 1)) == "closed-by-resync"  # went down: a restart
+
+
+def test_after_a_pbx_restart_the_counters_count_from_the_new_boot() -> None:
+    aggregates = InMemoryAggregates()
+    handler = CommandHandler(aggregates)
+    for command in (c.BootPbx(T - 300, 10_000), params(T - 290, 57),
+                    c.BootPbx(T - 200, 5), params(T - 190, 0)):  # restarted: from 0 again
+        handler.handle(command)
+    handler.handle(c.StartCall("L1", T, "Local/555@callers-L1;1", "555", "Ann"))
+    handler.handle(c.JoinQueue("L1", T, "sales", "L1", "Local/555@callers-L1;1", 1, "555",
+                               "Ann"))
+    handler.handle(params(T + 40, 1))
+    handler.handle(c.ReconcileSnapshot(T + 40, "QueueStatus"))
+    handler.handle(c.ReconcileSnapshot(T + 40.1, "CoreShowChannels"))
+    assert aggregates.calls["L1"].visits[0].outcome == "abandoned"
+
+
+def test_a_gap_abandon_counts_as_abandoned_and_the_call_as_closed_by_resync() -> None:
+    stats = StatsProjection()
+    scene = Scene(stats)
+    call = scene.caller("L1", T + 10.0, "5551", "Ann", "sales")
+    call.close_by_resync(T + 40.0, abandoned_queues=("sales",))
+    scene.feed(call)
+    sales = stats.figures(until=T + 60)["queues"]["sales"]
+    assert (sales["abandoned"], sales["closed_by_resync"]) == (1, 1)
+    assert sales["left_unanswered_in_feed_gap"] == 0
+    # its wait is known only up to the resync: kept on the visit, out of the wait figures
+    assert stats.visits[0].wait_s == 30
+    assert sales["wait_abandoned_max_s"] is None
