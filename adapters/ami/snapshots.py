@@ -41,7 +41,8 @@ def core_show_channel(m: Message) -> c.SnapshotChannel:
         seconds = 0
     return c.SnapshotChannel(
         m.get("Linkedid"), m.get("Uniqueid"), m.get("Channel"), ami_number(m.get("CallerIDNum")),
-        ami_number(m.get("CallerIDName")), m.get("Application"), seconds, m.get("BridgeId"))
+        ami_number(m.get("CallerIDName")), m.get("Application"), seconds, m.get("BridgeId"),
+        m.get("ApplicationData"))
 
 
 def _names_something(item: SnapshotItem) -> bool:

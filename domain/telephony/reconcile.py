@@ -18,7 +18,8 @@ happened, so what it corrects is recorded ``inferred``:
 - an open call whose first channel is gone is ``ClosedByResync``; a caller it finds gone
   from waiting abandoned when the queue's ``Abandoned`` counter settles it
   (``domain.telephony.gap``), else is left unknown; live first channels of unknown calls
-  start (inferred) calls.
+  start (inferred) calls, and an unknown caller in ``Queue <q>`` bridged with an agent's
+  queue leg joined and was answered in the gap: its visit and answer open too.
 """
 
 from __future__ import annotations
@@ -121,9 +122,44 @@ class Reconciler:
                 v.queue for v in call.visits if v.outcome is None and v.queue in abandoned))
         for ch in first.values():
             if self.aggregates.call(ch.linkedid) is None:
-                self.aggregates.add_call(Call(ch.linkedid, cmd.at - ch.duration_s, ch.channel,
-                                              ch.caller_number, ch.caller_name, inferred=True))
+                self._open_unknown(cmd, ch)
         return gone
+
+    def _open_unknown(self, cmd: c.ReconcileSnapshot, ch: c.SnapshotChannel) -> None:
+        """A live call the log never saw start. A caller in ``Queue <q>`` bridged with an
+        agent's queue leg joined and was answered in the gap: its visit and answer are
+        opened too (inferred: joined when the call started, answered when the agent's
+        leg did), so its own later events (``AgentComplete``) apply."""
+        call = Call(ch.linkedid, cmd.at - ch.duration_s, ch.channel, ch.caller_number,
+                    ch.caller_name, inferred=True)
+        self.aggregates.add_call(call)
+        queue = ch.application_data.split(",", 1)[0]
+        answered = self._answered_by(cmd, call, ch)
+        if ch.application == QUEUE_APPLICATION and queue and answered is not None:
+            call.join_queue(call.started_at, queue, ch.uniqueid, 0, ch.caller_number,
+                            ch.caller_name, inferred=True)
+            self._answer(call, queue, *answered)
+
+    def _answered_by(self, cmd: c.ReconcileSnapshot, call: Call, caller: c.SnapshotChannel
+                     ) -> tuple[Agent, c.SnapshotChannel, float] | None:
+        """The member whose queue leg (``AppQueue``) shares the caller's bridge, that
+        leg, and when it came up (the snapshot's instant less the leg's age)."""
+        if not caller.bridge_id:
+            return None
+        for ch in cmd.channels:
+            if (ch.linkedid == call.linkedid and ch.application == AGENT_LEG_APPLICATION
+                    and ch.bridge_id == caller.bridge_id):
+                agent = self._members.get(extension_of(ch.channel))
+                return None if agent is None else (agent, ch, cmd.at - ch.duration_s)
+        return None
+
+    @staticmethod
+    def _answer(call: Call, queue: str, agent: Agent, leg: c.SnapshotChannel,
+                at: float) -> None:
+        visit = call.waiting_visit(queue)
+        answered_at = max(visit.joined_at, at)
+        call.answer(answered_at, queue, agent.interface, agent.name,
+                    round(answered_at - visit.joined_at), 0, leg.channel, inferred=True)
 
     def _abandoned_in_gap(self, gone: list[Call]) -> set[str]:
         """The queues whose callers found gone all abandoned, by the PBX's counters: as
@@ -141,17 +177,12 @@ class Reconciler:
         """A caller the QueueStatus list no longer shows in ``queue``, alive: answered by
         the agent whose queue leg shares the caller's bridge, else gone from the queue."""
         try:
-            visit = call.waiting_visit(queue)
+            call.waiting_visit(queue)
         except NotInQueue:  # answered or left since the QueueStatus list: nothing to do
             return
-        leg = next((ch for ch in cmd.channels if ch.linkedid == call.linkedid
-                    and ch.application == AGENT_LEG_APPLICATION and caller.bridge_id
-                    and ch.bridge_id == caller.bridge_id), None)
-        agent = self._members.get(extension_of(leg.channel)) if leg else None
-        if leg is not None and agent is not None:
-            answered_at = max(visit.joined_at, cmd.at - leg.duration_s)
-            call.answer(answered_at, queue, agent.interface, agent.name,
-                        round(answered_at - visit.joined_at), 0, leg.channel, inferred=True)
+        answered = self._answered_by(cmd, call, caller)
+        if answered is not None:
+            self._answer(call, queue, *answered)
         elif caller.application != QUEUE_APPLICATION:
             call.exit_queue(cmd.at, "unlisted")
 

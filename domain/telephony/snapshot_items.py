@@ -49,3 +49,4 @@ class SnapshotChannel:
     application: str
     duration_s: int
     bridge_id: str = ""  # the bridge it is in: a caller and the agent who answered share one
+    application_data: str = ""  # e.g. ``sales,t,,,120`` for a caller in ``Queue``

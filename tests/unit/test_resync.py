@@ -189,3 +189,26 @@ def test_a_gap_abandon_counts_as_abandoned_and_the_call_as_closed_by_resync() ->
     # its wait is known only up to the resync: kept on the visit, out of the wait figures
     assert stats.visits[0].wait_s == 30
     assert sales["wait_abandoned_max_s"] is None
+
+
+# -- calls that joined and were answered while the feed was down (finding 4) ------------
+
+def test_a_call_answered_in_the_gap_is_opened_with_its_visit_and_answer_from_the_snapshot(
+) -> None:
+    aggregates = InMemoryAggregates()
+    handler = CommandHandler(aggregates)
+    handler.handle(c.LogInAgent(ALICE, T - 600, "sales", "Alice Martin", 0, False, ""))
+    # the log never saw L9: it joined and was answered while the feed was down
+    handler.handle(c.ReconcileSnapshot(T + 40, "QueueStatus", members=(member(),)))
+    caller = c.SnapshotChannel("L9", "L9", "Local/555@callers-L9;1", "555", "Ann", "Queue",
+                               30, "b-9", "sales,t,,,120,,qconnect")
+    handler.handle(c.ReconcileSnapshot(T + 40.1, "CoreShowChannels",
+                                       channels=(caller, agent_leg("L9", "b-9", 12))))
+    call = aggregates.calls["L9"]
+    [visit] = call.visits
+    assert (visit.queue, visit.joined_at, visit.outcome, visit.agent, visit.answered_at) == (
+        "sales", T + 10.1, "answered", ALICE, T + 28.1)
+    events = {type(e).__name__: e for e in call.collect_events()}
+    assert events["Queued"].inferred and events["Answered"].inferred  # type: ignore[attr-defined]
+    handler.handle(c.CompleteCall("L9", T + 90, "sales", ALICE, "Alice Martin", 62, "caller"))
+    assert visit.completed  # its AgentComplete applies
