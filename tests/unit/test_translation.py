@@ -74,3 +74,24 @@ def test_a_snapshot_list_becomes_one_reconcile_command_when_complete() -> None:
     assert {w.uniqueid for w in status.waiting} >= {"1795427214.1898", "1795427223.1902"}
     assert channels.kind == "CoreShowChannels"
     assert len(channels.channels) == list_items["CoreShowChannelsComplete"] == 20
+
+
+def test_the_resync_reads_the_queues_counters_bridges_and_the_members_device_state() -> None:
+    sales = recorded("restart", "restart.seg2.ami", event="QueueParams", Queue="sales")[0]
+    assert TABLE["QueueParams"](sales, 1.0) == [
+        c.ConfigureQueue("sales", 1.0, "rrmemory", 20, 58, 213)]
+    collector = SnapshotCollector()
+    legs = recorded("restart", "restart.seg2.ami", event="CoreShowChannel",
+                    Uniqueid="1795427201.1890")
+    translate(legs[0], 1.0, collector)
+    end = parse_frame(b"Event: CoreShowChannelsComplete\r\nActionID: "
+                      + legs[0].get("ActionID").encode() + b"\r\nEventList: Complete\r\n\r\n")
+    [snapshot] = translate(end, 2.0, collector)
+    assert isinstance(snapshot, c.ReconcileSnapshot)
+    [channel] = snapshot.channels
+    assert (channel.bridge_id, channel.application_data) == (
+        "af70e1c7-08f7-4572-81c7-fa54fd9faeb6", "support,t,,,120,,qconnect")
+    pause = recorded("basic-day", "basic-day.ami", event="QueueMemberPause")[0]
+    [command] = TABLE["QueueMemberPause"](pause, 1.0)
+    assert isinstance(command, c.PauseAgent)
+    assert command.status == int(pause.get("Status")) >= 0
