@@ -12,10 +12,10 @@ Read from the capture:
   place of its latest channel event;
 - a member from ``QueueMemberAdded`` to ``QueueMemberRemoved``, with the fields of its
   latest ``QueueMember*`` event or ``QueueMember`` list item, except ``Status`` (the
-  device's, one for all of an interface's queues), taken only as ``QueueMemberStatus``
-  and list items report it: the other events carry it too, but a client may not read it
-  there (Callboard does not), and a snapshot would then correct the client at a moment
-  that depends on timing, so that two runs differ; and ``LastCall``, one for all of an
+  device's, one for all of an interface's queues), taken from every event that carries it
+  but ``QueueMemberRemoved`` (Callboard reads it from ``QueueMemberStatus``,
+  ``QueueMemberAdded``, ``QueueMemberPause`` and list items, so the replayed PBX must
+  answer a resync with the same device state a client has read); and ``LastCall``, one for all of an
   interface's queues (Asterisk's ``shared_lastcall``, as the recorded PBX has it), set by
   ``AgentComplete`` too;
 - a caller waits from ``QueueCallerJoin`` to ``QueueCallerAbandon`` or
@@ -151,7 +151,7 @@ class PbxState:
     def _member(self, name: str, headers: dict[str, str]) -> None:
         interface = headers.get("Interface") or headers.get("Location", "")
         key = (headers.get("Queue", ""), interface)
-        if "Status" in headers and name in ("QueueMemberStatus", "QueueMember"):
+        if "Status" in headers and name != "QueueMemberRemoved":
             self.device[interface] = headers["Status"]
         if headers.get("LastCall", "").isdigit():  # shared_lastcall: one for all queues
             self.last_call[interface] = max(self.last_call.get(interface, 0),
