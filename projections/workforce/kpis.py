@@ -8,7 +8,6 @@ extension. The ``definitions`` (in every report) follow the ``stats`` report's.
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -21,6 +20,7 @@ from domain.intervals import covered
 from domain.outbound.wrapup import Wrapup
 from domain.telephony.agent import Agent, extension_of
 from domain.telephony.call import Call
+from domain.telephony.durations import comparable_span, span_seconds
 from projections.business_day import BoardPolicy, business_day_start
 from projections.figures import pct
 from projections.topics import DatedDispatching, Table, on, topics_of
@@ -161,8 +161,8 @@ class KpiFold(DatedDispatching):
         for key in [k for k in self._answered if k[0] == call]:
             ext, day, answered_at = self._answered.pop(key)
             if talk_known:  # as the stats report: up to the agent's LastCall, or the resync
-                self._count(day, ext)["talk_inbound_s"] += math.floor(
-                    e.last_call_end or e.at) - math.floor(answered_at)
+                self._count(day, ext)["talk_inbound_s"] += span_seconds(
+                    answered_at, e.last_call_end or e.at)
         self._forget(call)
 
     def _lost_by_restart(self, e: Any) -> None:
@@ -189,7 +189,7 @@ class KpiFold(DatedDispatching):
         dial = self._dials.get(call)
         if dial is not None and dial[2] is not None:
             self.talks_out.setdefault(dial[1], {}).setdefault(dial[0], []).append(
-                math.floor(e.at) - math.floor(dial[2]))
+                span_seconds(dial[2], e.at))
         self._forget(call)
 
     def _registered(self, e: Any) -> None:
@@ -236,14 +236,15 @@ class KpiFold(DatedDispatching):
 
     # -- reading -------------------------------------------------------------------------
     def paused_s(self, ext: str, since: float, until: float) -> dict[str, int]:
-        by_reason: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        lo_s, hi_s = math.floor(since), math.floor(until)
+        """Seconds paused per reason within ``[since, until]``: measured between the
+        fractional instants and rounded once (``domain.telephony.durations``)."""
+        by_reason: dict[str, list[tuple[float, float]]] = defaultdict(list)
         for start, stop, reason in self.pauses.get(ext, []):
-            lo = max(math.floor(start), lo_s)
-            hi = min(math.floor(stop) if stop is not None else hi_s, hi_s)
+            lo, hi = comparable_span(start, stop if stop is not None else until)
+            lo, hi = max(lo, since), min(hi, until)
             if hi > lo:
                 by_reason[reason].append((lo, hi))
-        return {reason: covered(spans) for reason, spans in sorted(by_reason.items())}
+        return {reason: round(covered(spans)) for reason, spans in sorted(by_reason.items())}
 
     def report(self, day: str, now: float, policy: KpiPolicy | None = None) -> dict[str, Any]:
         """Every agent with figures on ``day`` (``YYYY-MM-DD``), as they stand at ``now``."""

@@ -74,6 +74,16 @@ def test_pauses_in_several_queues_count_once_per_reason_and_run_up_to_now() -> N
     assert dave["paused_s_by_reason"] == {"lunch": 330, "training": 250}
 
 
+def test_a_pause_of_33_19_seconds_counts_33_seconds_not_34_in_the_kpis() -> None:
+    fold = KpiFold()
+    scene = Scene(fold)
+    scene.agent("1004", "Dave Okafor", T0, "sales")
+    scene.pause("1004", T0 + 229.816, "sales", "lunch")
+    scene.unpause("1004", T0 + 263.005, "sales")
+    [dave] = fold.report(DAY, T0 + 600)["agents"]
+    assert dave["paused_s_by_reason"] == {"lunch": 33}  # floors gave 263 - 229 = 34
+
+
 def test_a_call_counts_on_the_business_day_it_started_in_the_centers_time_zone() -> None:
     fold = KpiFold(BoardPolicy(timezone="Asia/Shanghai", day_start=time(6, 0)))
     scene = Scene(fold)
