@@ -59,8 +59,8 @@ class Hooks:
 
 # Bump when a fold's state layout changes: saved states of another version are rebuilt.
 # 5: tagged JSON, signed (adapters/projection_runner/codec.py); older pickled states are
-# dropped unread, never unpickled.
-VERSION = "5"
+# dropped unread, never unpickled. 6: queue visits know whether a resync closed them.
+VERSION = "6"
 FOLDS: dict[str, Callable[[BoardPolicy, Hooks], Fold]] = {
     "wallboard": lambda policy, hooks: WallboardProjection(policy),
     "agents": lambda policy, hooks: AgentBoardProjection(policy),
