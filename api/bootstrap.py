@@ -18,6 +18,7 @@ from typing import Any
 
 from adapters.ami.client import AmiFeedClient
 from adapters.ami.feed_items import FeedItem
+from adapters.ami.limits import MAX_FRAME_BYTES
 from adapters.projection_runner.runner import TrackedProjection
 from adapters.store.application import CallCenter, open_app
 from api.auth import UserDirectory
@@ -45,6 +46,7 @@ class AmiEndpoint:
     user: str
     secret: str
     ping_interval_s: float = 1.0
+    max_frame_bytes: int = MAX_FRAME_BYTES  # CALLBOARD_AMI_MAX_FRAME_BYTES
 
 
 @dataclass
@@ -126,7 +128,8 @@ def build(config: Configuration, store_url: str, *, clock: Callable[[], float] =
                       boards=config.boards, clock=clock, poll_s=poll_s,
                       batch_size=store.batch_size, batch_delay_ms=store.batch_delay_ms)
     client = None if ami is None else AmiFeedClient(
-        ami.host, ami.port, ami.user, ami.secret, items, ping_interval=ami.ping_interval_s)
+        ami.host, ami.port, ami.user, ami.secret, items, ping_interval=ami.ping_interval_s,
+        max_frame=ami.max_frame_bytes)
     services = _services(app, runtime, config, clock, client if pbx_actions else None,
                          pbx_plan)
     users = UserDirectory(app, policy=config.auth.policy())  # wall time, even in a demo

@@ -55,13 +55,13 @@ def _bar(name: str, quiet: bool) -> tuple[Callable[[int, int, int], None], Calla
 
 
 def cmd_fold(args: argparse.Namespace, store_url: str, settings: BoardSettings,
-             cipher_key: str | None = None) -> int:
+             cipher_key: str | None = None, audit_key: str | None = None) -> int:
     unknown = [n for n in args.names if n not in NAMES]
     if unknown:
         print(f"callboard {args.command}: no projection named {', '.join(unknown)} "
               f"(there are {', '.join(NAMES)})", file=sys.stderr)
         return 2
-    app = open_app(store_url, cipher_key=cipher_key)
+    app = open_app(store_url, cipher_key=cipher_key, audit_key=audit_key)
     try:
         for name in args.names or NAMES:
             projection = open_projection(app, store_url, name, settings, page=args.page,
@@ -88,9 +88,10 @@ def cmd_fold(args: argparse.Namespace, store_url: str, settings: BoardSettings,
 
 def board_view(store_url: str, name: str, settings: BoardSettings,
                at: float | None = None, now: float | None = None,
-               cipher_key: str | None = None) -> dict[str, Any]:
-    """The board now (its saved state caught up in memory) or as it stood at ``at``."""
-    app = open_app(store_url, cipher_key=cipher_key)
+               cipher_key: str | None = None, audit_key: str | None = None) -> dict[str, Any]:
+    """The board now (its saved state caught up in memory) or as it stood at ``at``. The
+    audit key lets the saved views be signed and checked as the server does."""
+    app = open_app(store_url, cipher_key=cipher_key, audit_key=audit_key)
     recorder = open_view_recorder(store_url, name, cipher_key=cipher_key)
     try:
         if at is not None:
@@ -105,10 +106,12 @@ def board_view(store_url: str, name: str, settings: BoardSettings,
 
 
 def run_board_command(args: argparse.Namespace, store_url: str,
-                      settings: BoardSettings, cipher_key: str | None = None) -> int:
+                      settings: BoardSettings, cipher_key: str | None = None,
+                      audit_key: str | None = None) -> int:
     if args.command in ("rebuild", "project"):
-        return cmd_fold(args, store_url, settings, cipher_key)
-    view = board_view(store_url, args.command, settings, args.at, cipher_key=cipher_key)
+        return cmd_fold(args, store_url, settings, cipher_key, audit_key)
+    view = board_view(store_url, args.command, settings, args.at, cipher_key=cipher_key,
+                      audit_key=audit_key)
     if args.json:
         print(json.dumps(view, indent=2, sort_keys=True, default=str))
     else:

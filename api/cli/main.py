@@ -82,12 +82,12 @@ def _store_url(args: argparse.Namespace, settings: Settings) -> str:
     return str(args.store or settings.store_url or default_store_url())
 
 
-def cmd_ingest(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_ingest(args: argparse.Namespace, settings: Settings, max_frame: int) -> int:
     app = open_app(_store_url(args, settings), compress=settings.compress,
                    cipher_key=settings.key(), audit_key=settings.signing_key())
     ingestor = Ingestor(app, batch_size=settings.batch_size)
     try:
-        report = ingestor.ingest(capture_items(args.files))
+        report = ingestor.ingest(capture_items(args.files, max_frame=max_frame))
     except CaptureError as error:
         print(f"callboard ingest: {error}", file=sys.stderr)
         return 2
@@ -105,7 +105,7 @@ def cmd_listen(args: argparse.Namespace, config: Configuration) -> int:
     endpoint = AmiEndpoint(args.host or ami.host, args.port or ami.port,
                            args.user or ami.user,
                            args.secret if args.secret is not None else ami.secret,
-                           ami.ping_interval_s)
+                           ami.ping_interval_s, ami.max_frame_bytes)
     callboard = build(config, _store_url(args, config.store), ami=endpoint)
     runtime = callboard.runtime
     stopping = threading.Event()
@@ -181,7 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         if args.command == "ingest":
-            return cmd_ingest(args, settings)
+            return cmd_ingest(args, settings, config.ami.max_frame_bytes)
         if args.command == "listen":
             return cmd_listen(args, config)
         if args.command == "stats":
@@ -198,7 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_server_command(args, args.store or settings.store_url, config,
                                       default_store_url)
         return run_board_command(args, _store_url(args, settings), config.boards,
-                                 settings.key())
+                                 settings.key(), settings.signing_key())
     except StoreUrlError as error:
         print(f"callboard: {error}", file=sys.stderr)
         return 2

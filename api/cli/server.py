@@ -63,8 +63,8 @@ def _serve(callboard: Callboard, host: str | None, port: int | None,
 
 def cmd_serve(args: argparse.Namespace, store_url: str, config: Configuration) -> int:
     ami = config.ami
-    callboard = build(config, store_url, ami=AmiEndpoint(ami.host, ami.port, ami.user,
-                                                         ami.secret, ami.ping_interval_s))
+    callboard = build(config, store_url, ami=AmiEndpoint(
+        ami.host, ami.port, ami.user, ami.secret, ami.ping_interval_s, ami.max_frame_bytes))
     return _serve(callboard, args.host, args.port,
                   lambda url: print(f"Callboard on {url} (AMI {ami.host}:{ami.port})",
                                     file=sys.stderr))

@@ -28,7 +28,8 @@ class SaveFailsOnce:
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         batch = objs[0] if objs else None
-        if type(batch).__name__ == "_Batch" and len(batch.collect_events()) > 2:
+        if batch is not None and type(batch).__name__ == "_Batch" \
+                and len(batch.collect_events()) > 2:
             self._nth -= 1
             if self._nth == 0:
                 self.failed += 1
