@@ -4,6 +4,7 @@ routers, the one access table, and the one answer to domain errors (``STATUS``).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -79,17 +80,31 @@ def status_of(error: CallboardError) -> int:
 
 
 class Metrics:
-    """Gauges read from the runtime when /metrics is scraped."""
+    """Gauges read from the runtime when /metrics is scraped. The feed's are per feed
+    (label ``feed``: the PBX it reads); the old average rate since start and the "lag"
+    (time since the wallboard's last event, large on a quiet but healthy link) are gone:
+    they said nothing about whether the AMI link was up."""
 
     def __init__(self, runtime: Runtime, hubs: dict[str, Hub]) -> None:
         self.runtime, self.hubs = runtime, hubs
         self.registry = CollectorRegistry()
-        self.frames = Gauge("callboard_frames_received", "AMI frames received",
+        self.frames = Gauge("callboard_frames_received", "AMI frames received by ingestion",
                             registry=self.registry)
-        self.rate = Gauge("callboard_ingest_frames_per_second",
-                          "AMI frames received per second since start", registry=self.registry)
-        self.lag = Gauge("callboard_feed_lag_seconds",
-                         "seconds since the last frame was received", registry=self.registry)
+        self.failed = Gauge("callboard_ingest_batches_failed_total", "batches that could not "
+                            "be saved (stored alone, untranslated)", registry=self.registry)
+        self.untranslated = Gauge("callboard_ingest_frames_untranslated_total", "frames of "
+                                  "those batches", registry=self.registry)
+        self.feeds = Gauge("callboard_feeds", "live AMI feeds this process reads (0: no "
+                           "live feed, e.g. a server without AMI)", registry=self.registry)
+        self.connected = self._per_feed("callboard_feed_connected",
+                                        "1 while the AMI link is logged in, 0 while down")
+        self.age = self._per_feed("callboard_feed_last_frame_age_seconds", "seconds since "
+                                  "the last frame of any kind (Pings come every second)")
+        self.rate = self._per_feed("callboard_feed_frames_per_second",
+                                   "AMI frames per second over the last 10 s")
+        self.gaps = self._per_feed("callboard_feed_gaps_total", "times the AMI link was lost")
+        self.gap = self._per_feed("callboard_feed_last_gap_seconds",
+                                  "the last gap's length (while down: so far)")
         self.head = Gauge("callboard_log_position", "last position in the event log",
                           registry=self.registry)
         self.positions = Gauge("callboard_projection_position", "position a projection "
@@ -97,11 +112,23 @@ class Metrics:
         self.clients = Gauge("callboard_websocket_clients", "connected WebSocket clients",
                              ["board"], registry=self.registry)
 
+    def _per_feed(self, name: str, text: str) -> Gauge:
+        return Gauge(name, text, ["feed"], registry=self.registry)
+
     def refresh(self) -> None:
         stats = self.runtime.ingest_stats()
         self.frames.set(stats["frames"])
-        self.rate.set(stats["frames_per_s"])
-        self.lag.set(stats["feed_lag_s"])
+        self.failed.set(stats["batches_failed"])
+        self.untranslated.set(stats["frames_untranslated"])
+        now, feeds = time.time(), self.runtime.feeds()  # the AMI client's clock
+        self.feeds.set(len(feeds))
+        for feed in feeds:
+            self.connected.labels(feed.name).set(1 if feed.connected else 0)
+            age = None if feed.last_frame_at is None else max(0.0, now - feed.last_frame_at)
+            self.age.labels(feed.name).set(float("nan") if age is None else age)
+            self.rate.labels(feed.name).set(feed.frames_per_s)
+            self.gaps.labels(feed.name).set(feed.gaps)
+            self.gap.labels(feed.name).set(feed.last_gap_s or 0.0)
         self.head.set(self.runtime.head())
         for name, position in self.runtime.positions().items():
             self.positions.labels(name).set(position)

@@ -23,6 +23,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from adapters.ami.feed_items import FeedItem
+from adapters.ami.health import FeedState, FeedWatched, feed_block
 from adapters.ingest.ingestor import Ingestor, IngestReport
 from adapters.projection_runner.runner import Fold, TrackedProjection, as_of
 from adapters.projection_runner.store import open_view_recorder
@@ -166,7 +167,6 @@ class Runtime:
         self._threads: list[threading.Thread] = []
         self._sources: list[FeedSource] = []
         self._following = False
-        self._started = time.monotonic()
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self, *sources: FeedSource) -> Runtime:
@@ -253,18 +253,29 @@ class Runtime:
             return read(fold)
 
     def view(self, name: str, at: float | None = None) -> dict[str, Any]:
+        """A board now (with the ``feed`` block: its figures are stale while the feed is
+        down), or as it stood ``at`` (no ``feed``: the past's figures are not live)."""
         projection = self.projections[name]
         if at is None:
-            return projection.view(self.clock())
+            return {**projection.view(self.clock()), "feed": self.feed()}
         past = fold_factory(name, board_policy(self.boards))  # no live hooks in the past
         return as_of(self.app, projection.recorder, past, at)
 
-    def ingest_stats(self) -> dict[str, float]:
-        frames = self.ingestor.report.frames_received
-        elapsed = max(time.monotonic() - self._started, 1e-9)
-        newest = getattr(self.projections["wallboard"].fold, "last_at", None)
-        return {"frames": frames, "frames_per_s": frames / elapsed,
-                "feed_lag_s": max(0.0, self.clock() - newest) if newest else 0.0}
+    def ingest_stats(self) -> dict[str, int]:
+        """What ingestion stored and what it could not translate (a poison batch is
+        stored alone, its frames marked untranslated, and ingestion goes on)."""
+        report = self.ingestor.report
+        return {"frames": report.frames_received, "batches_failed": report.batches_failed,
+                "frames_untranslated": report.frames_untranslated}
+
+    def feeds(self) -> list[FeedState]:
+        """Every live feed's health (none: ingest of files, or a server without AMI)."""
+        return [source.feed_state() for source in self._sources
+                if isinstance(source, FeedWatched)]
+
+    def feed(self) -> dict[str, Any]:
+        """The ``feed`` block of every live board and push (``adapters.ami.health``)."""
+        return feed_block(self.feeds())
 
     def positions(self) -> dict[str, int]:
         return {name: p.position for name, p in self.projections.items()}

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "AgentsBoard",
     "EventsPage",
+    "Feed",
     "Health",
     "LiveCalls",
     "Me",
@@ -74,6 +75,19 @@ class LiveFloor(Open):
     totals: LiveQueue
 
 
+class Feed(BaseModel):
+    """The PBX feed behind a live board (absent from a board ``?at=`` the past)."""
+
+    live: bool = Field(description="false: no live feed (files ingested, or no AMI): "
+                       "nothing is down")
+    connected: bool | None = Field(description="the AMI link is logged in (null: no live "
+                                   "feed)")
+    since: float | None = Field(description="when it came up or went down (epoch s)")
+    last_frame_at: float | None = Field(description="when the last frame arrived (epoch s)")
+    stale: bool = Field(description="the feed is down: the figures stopped following the "
+                        "PBX at `since`")
+
+
 class Wallboard(Open):
     as_of: float
     position: int = Field(description="last log position folded into this view")
@@ -82,6 +96,7 @@ class Wallboard(Open):
     now: LiveFloor
     day: Period
     windows: dict[str, Period]
+    feed: Feed | None = None
 
 
 class QueueOut(Open):
@@ -93,6 +108,7 @@ class QueuesOut(Open):
     as_of: float
     position: int
     queues: dict[str, QueueOut]
+    feed: Feed | None = None
 
 
 class AgentOut(Open):
@@ -114,6 +130,7 @@ class AgentsBoard(Open):
     position: int
     agents: list[AgentOut]
     totals: dict[str, Any]
+    feed: Feed | None = None
 
 
 class CallOut(Open):
@@ -136,6 +153,7 @@ class LiveCalls(Open):
     calls: list[CallOut]
     departed: list[dict[str, Any]]
     thresholds: dict[str, Any]
+    feed: Feed | None = None
 
 
 class TimelineEvent(Open):
@@ -202,6 +220,7 @@ class Ready(BaseModel):
     head: int
     positions: dict[str, int]
     behind: dict[str, int]
+    feed: Feed
 
 
 class Me(BaseModel):

@@ -28,6 +28,7 @@ from asterisk.ami.action import Action
 from adapters.ami.connection import AmiConnection
 from adapters.ami.feed_items import FeedItem
 from adapters.ami.frames import Message
+from adapters.ami.health import FeedHealth, FeedState
 from adapters.ami.limits import MAX_FRAME_BYTES, withheld
 
 __all__ = ["RESYNC_ACTIONS", "ActionResult", "AmiFeedClient", "FeedStats"]
@@ -85,6 +86,11 @@ class AmiFeedClient:
         self._thread: threading.Thread | None = None
         self._conn: AmiConnection | None = None
         self._numbers, self._action_ids = itertools.count(1), itertools.count(1)
+        self.health = FeedHealth(f"{host}:{port}", clock=clock)  # named by its PBX
+
+    def feed_state(self) -> FeedState:
+        """Up or down and since when, the last frame, the current rate, the gaps."""
+        return self.health.state()
 
     @property
     def connected(self) -> bool:
@@ -139,6 +145,8 @@ class AmiFeedClient:
         return self._request(conn, name, fields, action_id, timeout, variables)
 
     def _count(self, name: str) -> None:
+        if name == "frames_received":
+            self.health.frame()
         with self._stats_lock:
             self._counts[name] = self._counts.get(name, 0) + 1
 
@@ -153,6 +161,7 @@ class AmiFeedClient:
                 healthy = self._session(conn)
             except Exception as error:
                 self._log.error("AMI session failed unexpectedly", exc_info=withheld(error))
+                self.health.down(stopped=self._stopping.is_set())
                 conn.close("internal error", self._connect_timeout)
                 healthy = False
             failures = 0 if healthy else failures + 1
@@ -173,12 +182,14 @@ class AmiFeedClient:
         reason = self._login(conn)
         if reason is None:
             conn.logged_in = True
+            self.health.up()
             self._log.info("AMI %s: logged in (connection %s)", conn.peer, conn.id)
             for name in RESYNC_ACTIONS:
                 with contextlib.suppress(ConnectionError):
                     self._send(conn, name, {}, f"resync-{conn.number}-{name}")
             reason = self._watch(conn)
         reason = "stopped" if self._stopping.is_set() else reason
+        self.health.down(stopped=self._stopping.is_set())  # before closing: that may wait
         self._log.info("AMI %s: connection %s closed: %s", conn.peer, conn.id, reason)
         conn.close(reason, self._connect_timeout)
         return conn.logged_in

@@ -45,7 +45,7 @@ def queues(runtime: RuntimeDep, who: Who,
     view = runtime.view("wallboard", _at(at))
     return {"as_of": view["as_of"], "position": view["position"], "queues": {
         name: {"now": live, "day": view["day"]["queues"].get(name)}
-        for name, live in view["now"]["queues"].items()}}
+        for name, live in view["now"]["queues"].items()}, "feed": view.get("feed")}
 
 
 @router.get("/queues/{name}",
