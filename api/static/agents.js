@@ -4,6 +4,7 @@
 import {
   AGENT_STATES, STATE_LABELS, attrs, field, fmtDur, fmtInt, html, startPage, stateBadge,
 } from "./app.js";
+import { renderFeedBanner, showFeed } from "./header.js";
 
 export function renderTotals(totals) {
   const agents = totals?.agents ?? {};
@@ -86,7 +87,7 @@ export function renderAgents(data) {
   const defs = data?.definitions ?? {};
   const th = (label, key) => html`<th${attrs({ title: defs[key] || null })}>${label}</th>`;
   const rows = (data?.agents ?? []).map((a) => renderAgentRow(a, defs));
-  return html`${renderTotals(data?.totals)}
+  return html`${renderFeedBanner(data?.feed)}${renderTotals(data?.totals)}
 <table class="board agents-table">
   <thead><tr>
     ${th("Agent")}${th("State", "state")}${th("In state")}${th("Queues")}
@@ -100,4 +101,6 @@ export function renderAgents(data) {
 <p class="period muted">Day figures: ${defs.period ?? "the business day so far"}.</p>`;
 }
 
-if (typeof document !== "undefined") startPage("agents", renderAgents);
+if (typeof document !== "undefined") {
+  startPage("agents", renderAgents, (data) => showFeed(data?.feed));
+}

@@ -4,6 +4,7 @@
 import {
   attrs, field, fmtClock, fmtDur, fmtInt, html, requestJson, showBanner, startPage,
 } from "./app.js";
+import { renderFeedBanner, showFeed } from "./header.js";
 
 export const ACTIONS = ["listen", "whisper", "barge"];
 export const ACTIONS_DISABLED_TITLE = "no agent on this call yet";
@@ -141,7 +142,7 @@ export function renderCalls(data) {
   const calls = data?.calls ?? [];
   const t = data?.thresholds ?? {};
   const waiting = calls.filter((c) => c.attention?.includes("waiting")).length;
-  return html`<p class="summary">
+  return html`${renderFeedBanner(data?.feed)}<p class="summary">
   ${field("call_count", calls.length, String(calls.length), { attrs: { id: "call-count" } })
   } live calls, ${field("waiting_count", waiting, String(waiting))} waiting ·
   long talk over ${fmtDur(t.long_talk_s ?? null)}, long hold over ${fmtDur(t.long_hold_s ?? null)}
@@ -158,6 +159,6 @@ ${renderDeparted(data?.departed)}`;
 }
 
 if (typeof document !== "undefined") {
-  startPage("monitoring", renderCalls);
+  startPage("monitoring", renderCalls, (data) => showFeed(data?.feed));
   document.addEventListener("click", onAction);
 }

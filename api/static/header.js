@@ -51,7 +51,57 @@ export function renderIdentity(me) {
 
 const LIVE_STATUS = html`<span class="meta">as of <span id="as-of" data-value="">–</span>
   · log position <span id="position" data-value="">–</span></span>
-  <span id="conn" class="badge conn" data-state="connecting">connecting…</span>`;
+  <span id="conn" class="badge conn" data-state="connecting">connecting…</span>
+  <span id="feed-state"></span>`;
+
+const pad2 = (n) => String(n).padStart(2, "0");
+
+/** Epoch seconds -> "hh:mm:ss" in the browser's local time. */
+function clock(epoch) {
+  const d = new Date(epoch * 1000);
+  return `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
+}
+
+/**
+ * The PBX feed behind a live board, in words, from the view's `feed` block: "up",
+ * "down" (the figures are stale), "none" (no live feed: files ingested, or no AMI; nothing
+ * is down) or "unknown" (no block: a board of the past).
+ */
+export function feedState(feed) {
+  if (!feed) return { state: "unknown", text: "" };
+  if (!feed.live) return { state: "none", text: "no live feed" };
+  if (feed.connected && !feed.stale) return { state: "up", text: "feed up" };
+  const since = typeof feed.since === "number" ? clock(feed.since) : null;
+  return { state: "down", text: since ? `feed down since ${since}` : "feed not connected yet" };
+}
+
+/** The header's feed badge; its title tells when the last frame arrived. */
+export function renderFeedBadge(feed) {
+  const { state, text } = feedState(feed);
+  if (state === "unknown") return "";
+  const last = typeof feed.last_frame_at === "number"
+    ? `last frame from the PBX at ${clock(feed.last_frame_at)}` : "no frame from the PBX yet";
+  return html`<span id="feed" class="badge feed" data-state="${state}"
+    title="${state === "none" ? "the figures are what the log holds" : last}">${text}</span>`;
+}
+
+/**
+ * Above a board's figures while the feed is down: they are as they stood when it went
+ * down, not live (style.css greys everything after the banner). Nothing otherwise.
+ */
+export function renderFeedBanner(feed) {
+  const { state, text } = feedState(feed);
+  if (state !== "down") return "";
+  return html`<div class="feed-banner" role="alert" data-stale="true">${
+    text.charAt(0).toUpperCase() + text.slice(1)}: the figures below are as they stood then,
+  not live.</div>`;
+}
+
+/** Show a snapshot's feed state in the header (the live board pages call it). */
+export function showFeed(feed) {
+  const slot = document.getElementById("feed-state");
+  if (slot) setHtml(slot, html`${renderFeedBadge(feed)}`);
+}
 
 /**
  * The header's content. `me` is GET /api/me (null until it answers); `path` is the

@@ -4,6 +4,7 @@
 import {
   AGENT_STATES, STATE_LABELS, attrs, field, fmtDur, fmtInt, fmtPct, html, setHtml, startPage,
 } from "./app.js";
+import { renderFeedBanner, showFeed } from "./header.js";
 
 // Service level colours: >= SL_GREEN green, >= SL_AMBER amber, below red, null grey.
 export const SL_GREEN = 80;
@@ -167,7 +168,7 @@ export function renderWallboard(data, { window = "day", variant = "answered",
   const tiles = queueNames(data).map((q) => renderTile(q, data?.now?.queues?.[q],
     period?.queues?.[q], options));
   const totals = renderTile(TOTALS, data?.now?.totals, period?.totals, options);
-  return html`<div class="tiles">${tiles}</div>
+  return html`${renderFeedBanner(data?.feed)}<div class="tiles">${tiles}</div>
 <div class="totals-row">${totals}
   <section class="trend"><h2>Calls waiting, last hour</h2>${
     sparkline(samples, data?.as_of ?? 0)}</section>
@@ -214,6 +215,7 @@ function main() {
     return renderWallboard(data, opts);
   }, (data) => {
     syncWindowOptions(windowSelect, data, opts.window);
+    showFeed(data?.feed);
   });
   windowSelect.addEventListener("change", () => {
     opts.window = windowSelect.value;

@@ -111,3 +111,32 @@ test("the call list escapes every value that comes from the server", () => {
   });
   assertEscaped(out, 20);
 });
+
+// The feed behind a live board (issue 13): figures greyed under a banner while it is down.
+const DOWN = { live: true, connected: false, since: 1795425600, last_frame_at: 1795425599,
+  stale: true };
+const UP = { live: true, connected: true, since: 1795425000, last_frame_at: 1795425600,
+  stale: false };
+const NO_FEED = { live: false, connected: null, since: null, last_frame_at: null,
+  stale: false };
+
+test("every live board shows a feed-down banner over its figures while the feed is down", () => {
+  const views = [
+    renderWallboard({ ...wallboardView(), feed: DOWN }),
+    renderAgents({ agents: [], totals: {}, feed: DOWN }),
+    renderCalls({ ...callView(), feed: DOWN }),
+  ];
+  for (const out of views) {
+    const text = String(out);
+    assert.match(text, /^<div class="feed-banner" role="alert" data-stale="true">Feed down since \d\d:\d\d:\d\d: the figures below are as they stood then/);
+  }
+});
+
+test("a board whose feed is up, absent or not live shows no banner", () => {
+  for (const feed of [UP, NO_FEED, undefined]) {
+    for (const out of [renderWallboard({ ...wallboardView(), feed }),
+      renderAgents({ agents: [], totals: {}, feed }), renderCalls({ ...callView(), feed })]) {
+      assert.ok(!String(out).includes("feed-banner"), String(out));
+    }
+  }
+});

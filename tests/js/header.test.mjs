@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { PAGES, linksFor, loginUrl, renderHeader } from "../../api/static/header.js";
+import {
+  PAGES, feedState, linksFor, loginUrl, renderFeedBadge, renderHeader,
+} from "../../api/static/header.js";
 import { EVIL, assertEscaped } from "./support.mjs";
 
 const links = (role) => linksFor({ name: "x", role }).map((p) => p.path);
@@ -64,4 +66,22 @@ test("the login page shows the server's reason for a refused token", async () =>
   assert.equal(await failureMessage(refused), "unknown token");
   const broken = { status: 502, json: async () => { throw new Error("not JSON"); } };
   assert.equal(await failureMessage(broken), "Login failed (HTTP 502).");
+});
+
+test("the feed badge says up, down since hh:mm:ss, or no live feed (never down)", () => {
+  const base = { since: 1795425600, last_frame_at: 1795425599 };
+  assert.equal(feedState({ ...base, live: true, connected: true, stale: false }).state, "up");
+  const down = feedState({ ...base, live: true, connected: false, stale: true });
+  assert.equal(down.state, "down");
+  assert.match(down.text, /^feed down since \d\d:\d\d:\d\d$/);
+  assert.equal(feedState({ live: true, connected: false, since: null, stale: true }).text,
+    "feed not connected yet");
+  const none = feedState({ live: false, connected: null, since: null, stale: false });
+  assert.deepEqual(none, { state: "none", text: "no live feed" });
+  assert.equal(feedState(undefined).state, "unknown");
+  assert.match(String(renderFeedBadge({ live: false })),
+    /<span id="feed" class="badge feed" data-state="none"[^>]*>no live feed<\/span>/);
+  assert.match(String(renderFeedBadge({ ...base, live: true, connected: false, stale: true })),
+    /data-state="down"\s+title="last frame from the PBX at \d\d:\d\d:\d\d">feed down since/);
+  assert.equal(renderFeedBadge(undefined), "");
 });
