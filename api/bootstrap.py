@@ -106,7 +106,9 @@ def _services(app: CallCenter, runtime: Runtime, config: Configuration,
         "complaints": ComplaintService(app, clock, config.complaints.deadline_policy(),
                                        qa_timeline_entries(views)),
         "wrapup": WrapupService(app, clock, dnd),
-        "pbx": PbxActions(app, clock, pbx, dnd, plan),
+        "pbx": PbxActions(app, clock, pbx, dnd, plan or PbxPlan(
+            dial_context=config.originate.context, dial_caller_id=config.originate.caller_id,
+            dial_variables=config.originate.dial_variables())),
         "workforce": WorkforceService(runtime, config.kpi.policy(),
                                       config.attendance.policy(config.boards.timezone)),
     }

@@ -20,11 +20,12 @@ from projections.workforce.attendance import AttendancePolicy
 from projections.workforce.kpis import KpiPolicy
 
 __all__ = ["AmiSettings", "AttendanceSettings", "AuthSettings", "BoardSettings",
-           "ComplaintSettings", "Configuration", "HttpLimits", "KpiSettings", "QaSettings",
-           "ServerSettings", "Settings", "load_settings"]
+           "ComplaintSettings", "Configuration", "HttpLimits", "KpiSettings",
+           "OriginateSettings", "QaSettings", "ServerSettings", "Settings", "load_settings"]
 
 HOUR = 3600.0
 _SHIFT = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+_VARIABLE = re.compile(r"^_{0,2}[A-Za-z][A-Za-z0-9_]{0,63}$")
 
 
 class AmiSettings(BaseSettings):
@@ -38,6 +39,51 @@ class AmiSettings(BaseSettings):
     user: str = "callboard"
     secret: str = ""
     ping_interval_s: float = 1.0
+
+
+class OriginateSettings(BaseSettings):
+    """This site's click-to-dial Originate: the dialplan context it runs in, the caller id
+    and the channel variables its dialplan needs (the lab's writes its OUTCALL queue_log
+    line with ``AGENTNAME``). ``{ext}`` (the agent's extension) and ``{by}`` (the
+    Callboard user) are filled in; variables as JSON, e.g.
+    ``CALLBOARD_ORIGINATE_VARIABLES='{"AGENTNAME": "{by}"}'``."""
+
+    model_config = SettingsConfigDict(env_prefix="CALLBOARD_ORIGINATE_", env_file=".env",
+                                      extra="ignore")
+
+    context: str = Field(default="outbound", pattern=r"^[A-Za-z0-9_-]{1,80}$")
+    caller_id: str = Field(default="<{ext}>", max_length=120, pattern=r"^[^\r\n]*$")
+    variables: dict[str, str] = Field(default_factory=lambda: {"AGENTNAME": "{by}"})
+
+    @field_validator("caller_id")
+    @classmethod
+    def _template(cls, value: str) -> str:
+        _fills(value)
+        return value
+
+    @field_validator("variables")
+    @classmethod
+    def _variables(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, template in value.items():
+            if not _VARIABLE.match(name):
+                raise ValueError(f"bad channel variable name {name!r}: letters, digits and "
+                                 "_ only (a leading _ or __ makes it inherited)")
+            if re.search(r"[,\r\n]", template) or len(template) > 200:
+                raise ValueError(f"the value of {name} must be one line without commas "
+                                 "(Asterisk splits Variable on commas), at most 200 chars")
+            _fills(template)
+        return value
+
+    def dial_variables(self) -> tuple[tuple[str, str], ...]:
+        return tuple(self.variables.items())
+
+
+def _fills(template: str) -> None:
+    try:
+        template.format(ext="", by="")
+    except (KeyError, IndexError, ValueError) as error:
+        raise ValueError(f"bad template {template!r}: only {{ext}} and {{by}} are filled "
+                         f"in ({error})") from None
 
 
 class Settings(BaseSettings):
@@ -214,6 +260,7 @@ class Configuration:
     store: Settings = field(default_factory=Settings)
     boards: BoardSettings = field(default_factory=BoardSettings)
     ami: AmiSettings = field(default_factory=AmiSettings)
+    originate: OriginateSettings = field(default_factory=OriginateSettings)
     http: ServerSettings = field(default_factory=ServerSettings)
     limits: HttpLimits = field(default_factory=HttpLimits)
     qa: QaSettings = field(default_factory=QaSettings)

@@ -15,9 +15,11 @@ from collections.abc import Callable
 from adapters.ami.frames import Message
 from adapters.ami.snapshots import SNAPSHOT_COMPLETE, SNAPSHOT_ITEMS, SnapshotCollector
 from adapters.ami.values import ami_int, ami_number
+from domain.pbx_actions.action import OriginateOutcome
 from domain.telephony import commands as c
 
-__all__ = ["KEPT_EVENTS", "KEPT_VARIABLES", "TABLE", "SnapshotCollector", "translate"]
+__all__ = ["KEPT_EVENTS", "KEPT_VARIABLES", "TABLE", "SnapshotCollector", "originate_outcome",
+           "translate"]
 
 Translator = Callable[[Message, float], list[c.Command]]
 
@@ -134,6 +136,16 @@ def originate_response(m: Message, at: float) -> list[c.Command]:
     if m.get("Response") != "Success" or not m.get("Application"):
         return []
     return [c.NoteOriginate(m.get("Uniqueid"), at, m.get("Application"), m.get("Data"))]
+
+
+def originate_outcome(m: Message, at: float) -> OriginateOutcome | None:
+    """What became of an Async Originate (Success or Failure, with the PBX's Reason), for
+    the ``PbxAction`` with its ActionID. Outside ``TABLE`` because it is no telephony
+    command: ingestion routes it to the PBX actions (``adapters.ingest.pbx_outcomes``)."""
+    if m.event != "OriginateResponse" or not m.get("ActionID") or not m.get("Response"):
+        return None
+    return OriginateOutcome(m.get("ActionID"), at, m.get("Response"), m.get("Reason"),
+                            m.get("Channel"))
 
 
 def chan_spy_start(m: Message, at: float) -> list[c.Command]:

@@ -30,6 +30,7 @@ from adapters.ami.limits import CutFrame
 from adapters.ami.translation import SnapshotCollector, translate
 from adapters.ingest.batching import IngestReport, Pending
 from adapters.ingest.dating import EventClock
+from adapters.ingest.pbx_outcomes import PbxOutcomes
 from adapters.ingest.records import (
     RAW_ENCODING,
     batch_records,
@@ -58,6 +59,7 @@ class Ingestor:
         self.app = app
         self.unit = StoreUnit(app)
         self.handler = CommandHandler(self.unit)
+        self.outcomes = PbxOutcomes(app)  # OriginateResponse -> its PbxAction
         self.batch_size = batch_size
         self.max_delay_s = max_delay_s
         self.report = IngestReport()
@@ -229,7 +231,7 @@ class Ingestor:
         chunk = FeedChunk(feed.connection_id, seqs[0], records)
         feed.store_frames(seqs[0], seqs[-1], str(chunk.id))
         try:
-            self.report.events_stored += self.unit.save(chunk, feed)
+            self.report.events_stored += self.unit.save(chunk, feed, *self.outcomes.ready())
         except Exception as error:
             self.unit.discard()
             self._feeds.pop(feed.connection_id, None)
@@ -287,6 +289,7 @@ class Ingestor:
     def _apply(self, connection_id: str, seq: int, raw: bytes, message: Message,
                at: float) -> None:
         try:
+            self.outcomes.read(message, at)
             for command in translate(message, at, self._snapshots):
                 self.handler.handle(command)
         except CallboardError as error:

@@ -37,6 +37,11 @@ class ActionOut(Open):
     response: str
     message: str
     ok: bool
+    state: str = Field(description="requested, queued (an Async Originate the PBX has "
+                       "queued), connected or failed: GET /api/pbx/actions/{id} again to "
+                       "see a queued one end")
+    detail: str = Field(description="why: the PBX's answer, or its OriginateResponse "
+                        "Reason in words")
 
 
 class DialOut(ActionOut):

@@ -11,6 +11,7 @@ click-to-dial goes through the DND guard first and is sent only when cleared.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ __all__ = ["SPY_OPTIONS", "DialGuard", "PbxActions", "PbxClient", "PbxPlan", "ht
            "record_dict"]
 
 SPY_OPTIONS = {"listen": "qEb", "whisper": "qEbw", "barge": "qEbB"}
+_UNSAFE = re.compile(r"[,\r\n]")
 
 
 class PbxClient(Protocol):
@@ -57,14 +59,31 @@ class DialGuard(Protocol):
 
 @dataclass(frozen=True)
 class PbxPlan:
-    """How this PBX's dialplan names things (as in the recorded scenarios)."""
+    """How this PBX's dialplan names things (as in the recorded scenarios). A click-to-dial's
+    context, caller id and channel variables are the site's (``api.settings``'s
+    ``OriginateSettings``, passed in by ``api.bootstrap``): a dialplan often needs some
+    variables (the lab's writes its OUTCALL queue_log line with ``AGENTNAME``). Templates
+    may name ``{ext}`` (the agent's extension) and ``{by}`` (the Callboard user)."""
 
     agent_interface: str = "Local/{ext}@agents/n"
     agent_state_interface: str = "Custom:agent{ext}"
     supervisor_channel: str = "Local/{ext}@supervisor"
     dial_channel: str = "Local/{ext}@agents-out"
     dial_context: str = "outbound"
+    dial_caller_id: str = "<{ext}>"
+    dial_variables: tuple[tuple[str, str], ...] = ()
     timeout_s: float = 5.0
+
+    def dial_fields(self, extension: str, by: str) -> dict[str, str]:
+        """Context, CallerID and ``Variable`` (``A=1,B=2``: Asterisk splits on commas)
+        of a click-to-dial. A comma or line break in a filled-in value would split it or
+        end the frame, so they become spaces."""
+        def fill(template: str) -> str:
+            return _UNSAFE.sub(" ", template.format(ext=extension, by=by))
+        fields = {"Context": self.dial_context, "CallerID": fill(self.dial_caller_id)}
+        if self.dial_variables:
+            fields["Variable"] = ",".join(f"{k}={fill(v)}" for k, v in self.dial_variables)
+        return fields
 
 
 def http_status(message: str) -> int:
@@ -83,7 +102,8 @@ def record_dict(record: PbxAction) -> dict[str, Any]:
             "action": record.action, "fields": record.fields, "by": record.by,
             "call": record.call, "requested_at": record.requested_at,
             "outcome": record.outcome, "response": record.response,
-            "message": record.message, "ok": record.ok}
+            "message": record.message, "ok": record.ok, "state": record.state,
+            "detail": record.detail}
 
 
 class PbxActions:
@@ -167,8 +187,8 @@ class PbxActions:
                 f"version {dial.registry_version}; nothing was dialled",
                 dial.number, dial.registry_version or 0, entry.source if entry else "")
         fields = {"Channel": self.plan.dial_channel.format(ext=extension),
-                  "Context": self.plan.dial_context, "Exten": dial.number, "Priority": "1",
-                  "CallerID": f"<{extension}>", "Async": "true"}
+                  **self.plan.dial_fields(extension, by), "Exten": dial.number,
+                  "Priority": "1", "Async": "true"}
         return dial, self._run(by, "dial", "Originate", fields, action_id=action_id)
 
     # -- sending -----------------------------------------------------------------------

@@ -92,6 +92,19 @@ def actions_named(server: RunningServer, name: str) -> list[dict[str, str]]:
     return [a.headers for a in server.pbx.actions_received if a.name == name]
 
 
+def concluded(server: RunningServer, action_id: str) -> dict[str, Any]:
+    """The action once the PBX's OriginateResponse has been folded in (through ingestion)."""
+    deadline = time.monotonic() + 10
+    while True:
+        answer = httpx.get(f"{server.url}/api/pbx/actions/{action_id}", timeout=30,
+                           headers={"Authorization": f"Bearer {server.tokens['supervisor']}"})
+        assert answer.status_code == 200, answer.text
+        if answer.json()["state"] != "queued":
+            return dict(answer.json())
+        assert time.monotonic() < deadline, f"{action_id} stayed queued"
+        time.sleep(0.05)
+
+
 def live_call_id(server: RunningServer) -> str:
     """The call Alice (1001) is on, as the monitoring board shows it."""
     deadline = time.monotonic() + 20
@@ -118,15 +131,19 @@ def test_a_supervisor_listens_whispers_or_barges_with_a_chanspy_originate_for_th
     answer = post(server, f"/api/pbx/calls/{call}/{mode}", {"extension": "9001"})
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert (body["ok"], body["response"], body["message"]) == (
-        True, "Success", "Originate successfully queued")
+    assert (body["ok"], body["response"], body["message"], body["state"]) == (
+        True, "Success", "Originate successfully queued", "queued")
+    assert concluded(server, body["action_id"])["state"] == "connected"
     headers = sent(server, body["action_id"])
     assert {k: headers[k] for k in ("Action", "Channel", "Application", "Data", "Async")} == {
         "Action": "Originate", "Channel": "Local/9001@supervisor", "Application": "ChanSpy",
         "Data": f"{AGENT_CHANNEL},{options}", "Async": "true"}
     events = recorded(server, body["action_id"])
-    assert [kind for kind, _ in events] == ["PbxAction.Requested", "PbxAction.Answered"]
+    assert [kind for kind, _ in events] == [
+        "PbxAction.Requested", "PbxAction.Answered", "PbxAction.Originated"]
     requested, answered = events[0][1], events[1][1]
+    assert (events[2][1]["result"], events[2][1]["reason"]) == (
+        "connected", "Success (Reason 4: answered)")
     assert (requested["by"], requested["kind"], requested["action"], requested["call"]) == (
         "test-supervisor", mode, "Originate", call)
     assert requested["fields"]["Data"] == f"{AGENT_CHANNEL},{options}"
@@ -134,20 +151,31 @@ def test_a_supervisor_listens_whispers_or_barges_with_a_chanspy_originate_for_th
         "Success", "Originate successfully queued")
 
 
-def test_a_chanspy_for_a_phone_the_pbx_does_not_have_is_a_502_naming_the_pbx_error_and_is_recorded(
+def test_a_chanspy_for_a_phone_the_pbx_does_not_have_is_queued_then_failed_with_the_pbx_reason(
         server: RunningServer) -> None:
+    """Finding 1: Asterisk queues an Async Originate and tells its failure later, in an
+    OriginateResponse; the failed listen must not stay shown as a success."""
     call = live_call_id(server)
     assert server.users is not None
     token = server.users.add("sup-9999", "supervisor", by="tests", extension="9999")
     answer = httpx.post(f"{server.url}/api/pbx/calls/{call}/listen", json={}, timeout=30,
                         headers={"Authorization": f"Bearer {token}"})
-    assert answer.status_code == 502, answer.text
-    assert answer.json()["detail"] == "the PBX refused Originate (listen): Originate failed"
-    action_id = answer.headers["X-Pbx-Action"]
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["state"], answer.json()["message"]) == (
+        "queued", "Originate successfully queued")
+    action_id = answer.json()["action_id"]
     assert sent(server, action_id)["Channel"] == "Local/9999@supervisor"
+    outcome = concluded(server, action_id)
+    assert (outcome["state"], outcome["detail"]) == (
+        "failed", "Failure (Reason 0: the channel could not be created (no such extension "
+        "or device))")
     events = recorded(server, action_id)
-    assert [kind for kind, _ in events] == ["PbxAction.Requested", "PbxAction.Answered"]
-    assert (events[1][1]["response"], events[1][1]["message"]) == ("Error", "Originate failed")
+    assert [kind for kind, _ in events] == [
+        "PbxAction.Requested", "PbxAction.Answered", "PbxAction.Originated"]
+    assert (events[1][1]["response"], events[1][1]["message"]) == (
+        "Success", "Originate successfully queued")
+    assert (events[2][1]["result"], events[2][1]["channel"]) == (
+        "failed", "Local/9999@supervisor")
 
 
 def test_supervising_a_call_that_does_not_exist_is_a_404_and_nothing_is_sent(
@@ -342,5 +370,6 @@ def test_a_dial_to_a_dnd_number_is_refused_another_goes_out_and_removing_lets_th
     assert again.status_code == 200, again.text
     assert again.json()["registry_version"] == removed.json()["version"] == version + 1
     assert sent(server, again.json()["action_id"])["Exten"] == "6175550101"
+    assert concluded(server, again.json()["action_id"])["state"] == "connected"
     assert [k for k, _ in recorded(server, again.json()["action_id"])] == [
-        "PbxAction.Requested", "PbxAction.Answered"]
+        "PbxAction.Requested", "PbxAction.Answered", "PbxAction.Originated"]
