@@ -19,12 +19,18 @@ from uuid import UUID
 import httpx
 import pytest
 
+from adapters.ami.feed_items import ConnectionClosed, ConnectionOpened, ReceivedFrame
+from adapters.ingest.ingestor import Ingestor
+from adapters.replay.frames import build_frame
+from adapters.store.application import open_app
 from adapters.store.call_facts import aggregate_events
 from api.bootstrap import AmiEndpoint, build
+from api.calls.routes import AGGREGATES
 from api.pbx.service import PbxPlan
-from api.settings import Configuration
+from api.settings import Configuration, OriginateSettings
+from domain.events import event_class
 from domain.outbound.dnd import dial_id
-from domain.pbx_actions.action import pbx_action_id
+from domain.pbx_actions.action import PbxAction, pbx_action_id
 from tests.conftest import FIXTURES
 from tests.support.replay_pbx import PbxReplayServer
 from tests.support.server import RunningServer, serving
@@ -46,13 +52,14 @@ def live_capture(tmp_path: Path) -> Path:
 @contextmanager
 def pbx_server(store_url: str, captures: list[Path], *, pbx: PbxReplayServer | None = None,
                plan: PbxPlan | None = None, connected: bool = True, speed: float | None = None,
-               clock_at: float | None = None) -> Iterator[RunningServer]:
+               clock_at: float | None = None,
+               config: Configuration | None = None) -> Iterator[RunningServer]:
     """The server with the AMI client of a replay PBX as its feed, sending the PBX actions
     unless ``connected=False`` (then they answer 503)."""
     clock = (lambda: clock_at) if clock_at is not None else time.time
     pbx = pbx or PbxReplayServer(captures, username="cb", secret="cb", speed=speed)
     pbx.start()
-    callboard = build(Configuration(), store_url, clock=clock, poll_s=0.02,
+    callboard = build(config or Configuration(), store_url, clock=clock, poll_s=0.02,
                       ami=AmiEndpoint("127.0.0.1", pbx.port, "cb", "cb"),
                       pbx_actions=connected, pbx_plan=plan)
     client = callboard.ami
@@ -373,3 +380,93 @@ def test_a_dial_to_a_dnd_number_is_refused_another_goes_out_and_removing_lets_th
     assert concluded(server, again.json()["action_id"])["state"] == "connected"
     assert [k for k, _ in recorded(server, again.json()["action_id"])] == [
         "PbxAction.Requested", "PbxAction.Answered", "PbxAction.Originated"]
+
+
+# -- Asterisk's own answers (finding 1) ---------------------------------------------------
+def test_the_replay_pbx_answers_an_unknown_action_and_a_queueadd_without_fields_as_asterisk(
+        server: RunningServer) -> None:
+    """manager.c and app_queue.c's texts, as the real Asterisk 22 answers them."""
+    assert server.pbx is not None
+    unknown = server.pbx.respond({"Action": "Bogus", "ActionID": "a1"})
+    assert unknown == [build_frame(
+        ("Response", "Error"), ("ActionID", "a1"),
+        ("Message", "Invalid/unknown command: Bogus. Use Action: ListCommands to show "
+                    "available commands."))]
+    no_interface = server.pbx.respond({"Action": "QueueAdd", "ActionID": "a2",
+                                       "Queue": "sales"})
+    assert b"Message: 'Interface' not specified.\r\n" in no_interface[0]
+    no_queue = server.pbx.respond({"Action": "QueueAdd", "ActionID": "a3"})
+    assert b"Message: 'Queue' not specified.\r\n" in no_queue[0]
+
+
+def test_an_originate_response_read_after_a_restart_concludes_the_action_saved_before_it(
+        ) -> None:
+    """The outcome is recorded through ingestion, from the stored frame: a process that
+    did not send the action (a restart in between) still folds it in."""
+    app = open_app("memory://")
+    action = PbxAction.request("cb-pbx-1", 100.0, "sup", "listen", "Originate",
+                               {"Channel": "Local/9999@supervisor", "Async": "true"})
+    action.answer(100.1, "Success", "Originate successfully queued")
+    app.save(action)
+    frame = build_frame(("Event", "OriginateResponse"), ("Privilege", "call,all"),
+                        ("Timestamp", "101.5"), ("ActionID", "cb-pbx-1"),
+                        ("Response", "Failure"), ("Channel", "Local/9999@supervisor"),
+                        ("Reason", "0"), ("Uniqueid", "<unknown>"))
+    other = frame.replace(b"cb-pbx-1", b"someone-elses")
+    Ingestor(app).ingest([ConnectionOpened("c", 101.0, "pbx"),
+                          ReceivedFrame("c", 1, 101.5, frame),
+                          ReceivedFrame("c", 2, 101.6, other),
+                          ConnectionClosed("c", 102.0, "stopped")])
+    stored: object = app.repository.get(pbx_action_id("cb-pbx-1"))
+    assert isinstance(stored, PbxAction)
+    assert (stored.state, stored.concluded_at, stored.detail) == (
+        "failed", 101.5, "Failure (Reason 0: the channel could not be created (no such "
+        "extension or device))")
+    app.close()
+
+
+# -- per-site originate and the event log (finding 9) ------------------------------------
+def test_click_to_dial_sends_the_sites_context_caller_id_and_channel_variables(
+        sqlite_store: str, tmp_path: Path) -> None:
+    site = OriginateSettings(context="telesales", caller_id='"{by}" <{ext}>',
+                             variables={"AGENTNAME": "{by}", "__CAMPAIGN": "spring"})
+    with pbx_server(sqlite_store, [live_capture(tmp_path)],
+                    config=Configuration(originate=site)) as server:
+        answer = post(server, "/api/pbx/dial", {"number": "617-555-0202", "extension": "1003"})
+        assert answer.status_code == 200, answer.text
+        headers = sent(server, answer.json()["action_id"])
+        assert {k: headers[k] for k in ("Context", "CallerID", "Variable")} == {
+            "Context": "telesales", "CallerID": '"test-supervisor" <1003>',
+            "Variable": "AGENTNAME=test-supervisor,__CAMPAIGN=spring"}
+
+
+def test_the_lab_dialplans_agentname_is_sent_by_default() -> None:
+    assert OriginateSettings().variables == {"AGENTNAME": "{by}"}
+
+
+@pytest.mark.parametrize("bad", [{"AGENT NAME": "x"}, {"A": "x,y"}, {"A": "{secret}"}])
+def test_a_site_variable_that_would_break_the_originate_is_refused_at_start(
+        bad: dict[str, str]) -> None:
+    with pytest.raises(ValueError, match=r"variable|commas|template"):
+        OriginateSettings(variables=bad)
+
+
+def test_every_aggregates_events_are_filterable_by_type_in_the_event_log(
+        server: RunningServer) -> None:
+    """``/api/events?type=PbxAction.Requested`` answered 422."""
+    answer = post(server, "/api/pbx/agents/1003/login", {"queue": "sales"})
+    assert answer.status_code == 200, answer.text
+    auth = {"Authorization": f"Bearer {server.tokens['auditor']}"}
+    got = httpx.get(f"{server.url}/api/events", params={"type": "PbxAction.Requested"},
+                    headers=auth, timeout=30)
+    assert got.status_code == 200, got.text
+    assert [e["data"]["kind"] for e in got.json()["events"]] == ["login"]
+    for name, aggregate in AGGREGATES.items():
+        for kind in [k for k in vars(aggregate) if k not in ("Event", "Created")]:
+            try:
+                event_class(aggregate, kind)
+            except LookupError:
+                continue
+            answer = httpx.get(f"{server.url}/api/events", params={"type": f"{name}.{kind}"},
+                               headers=auth, timeout=30)
+            assert answer.status_code == 200, (name, kind, answer.text)
