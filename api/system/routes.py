@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -10,8 +12,16 @@ from fastapi.responses import FileResponse, RedirectResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from api.access import ACCESS, BOARD_SOCKETS
-from api.auth import COOKIE, UserDirectory
-from api.deps import RuntimeDep, Who, authenticate, client_host, role_allowed, too_many
+from api.auth import COOKIE, Principal, UserDirectory
+from api.deps import (
+    RuntimeDep,
+    Who,
+    authenticate,
+    bearer_token,
+    client_host,
+    role_allowed,
+    too_many,
+)
 from api.push import Hub
 from api.schemas import Health, Me, Ready
 from domain.access.throttle import Throttled
@@ -20,6 +30,9 @@ __all__ = ["router"]
 
 router = APIRouter()
 STATIC = Path(__file__).parent.parent / "static"
+# how often an open socket's session or token is checked again: a logout, rotation or
+# disable closes it (4401) within this, instead of pushing to a wallboard for days
+RECHECK_S = 2.0
 PAGES = ("wallboard", "agents", "calls", "qa", "my-evaluations", "complaints")
 
 
@@ -68,18 +81,13 @@ def health() -> dict[str, str]:
 @router.get("/api/ready", tags=["system"], summary="Projections have caught up with the log",
             response_model=Ready, responses={503: {"model": Ready}})
 def ready(runtime: RuntimeDep) -> Response:
-    """Ready when the projections have caught up with the log. The ``feed`` block says
-    whether the PBX feed is up, but a feed that is down does not make the process
-    unready: the outage is the PBX link's, not this instance's, and taking the instance
-    out of service would hide the very boards that say "feed down since ..." (and their
-    last figures, marked stale) while restarting it brings the link back no sooner."""
     head = runtime.head()
     positions = runtime.positions()
     behind = {name: head - p for name, p in positions.items() if head - p > 0}
     import orjson
 
     body = orjson.dumps({"ready": not behind, "head": head, "positions": positions,
-                         "behind": behind, "feed": runtime.feed()})
+                         "behind": behind})
     return Response(body, status_code=200 if not behind else 503,
                     media_type="application/json")
 
@@ -151,4 +159,23 @@ async def board_socket(socket: WebSocket, board: str) -> None:
     if not role_allowed(principal, ACCESS[BOARD_SOCKETS[board]], f"/ws/{board}", socket):
         await socket.close(code=4403, reason=f"role {principal.role} may not see {board}")
         return
-    await hubs[board].serve(socket, principal)
+    watcher = asyncio.create_task(_close_when_revoked(socket))
+    try:
+        await hubs[board].serve(socket, principal)
+    finally:
+        watcher.cancel()
+
+
+def _still_valid(socket: WebSocket) -> Principal | None:
+    users: UserDirectory = socket.app.state.users
+    token = bearer_token(socket.headers.get("authorization"))
+    return users.authenticate(token) if token else users.session(socket.cookies.get(COOKIE))
+
+
+async def _close_when_revoked(socket: WebSocket) -> None:
+    while await asyncio.sleep(RECHECK_S, True):
+        if await asyncio.to_thread(_still_valid, socket) is None:
+            with contextlib.suppress(Exception):  # the client may be gone already
+                await socket.close(code=4401, reason="session over or access revoked: "
+                                   "log in again")
+            return

@@ -165,3 +165,26 @@ def test_a_websocket_refuses_a_token_in_its_url_and_takes_the_cookie_or_a_bearer
     # as a browser sends it: the cookie with the page's origin (the edge checks that)
     cookie = {"Cookie": f"{COOKIE}={log_in(server, token)}", "Origin": server.url}
     assert asyncio.run(socket_answer(board, cookie)) == "snapshot"
+
+
+async def closed_after_logout(server: RunningServer, session: str) -> int | None:
+    """Opens the wallboard socket with the cookie, logs out, waits for the close."""
+    headers = {"Cookie": f"{COOKIE}={session}", "Origin": server.url}
+    async with websockets.connect(f"{server.ws_url}/ws/wallboard", compression=None,
+                                  open_timeout=30, additional_headers=headers) as ws:
+        assert json.loads(await ws.recv())["type"] == "snapshot"
+        answer = await asyncio.to_thread(
+            httpx.post, f"{server.url}/api/logout", headers=headers, timeout=30)
+        assert answer.status_code == 204
+        deadline = time.monotonic() + 10  # the board keeps pushing while it is open
+        with contextlib.suppress(websockets.ConnectionClosed, TimeoutError):
+            while (left := deadline - time.monotonic()) > 0:
+                await asyncio.wait_for(ws.recv(), left)
+        return ws.close_code
+
+
+def test_an_open_websocket_is_closed_soon_after_its_session_ends(server: RunningServer) -> None:
+    session = log_in(server, server.tokens["auditor"])
+    started = time.monotonic()
+    assert asyncio.run(closed_after_logout(server, session)) == 4401
+    assert time.monotonic() - started < 8
