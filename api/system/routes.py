@@ -81,13 +81,18 @@ def health() -> dict[str, str]:
 @router.get("/api/ready", tags=["system"], summary="Projections have caught up with the log",
             response_model=Ready, responses={503: {"model": Ready}})
 def ready(runtime: RuntimeDep) -> Response:
+    """Ready when the projections have caught up with the log. The ``feed`` block says
+    whether the PBX feed is up, but a feed that is down does not make the process
+    unready: the outage is the PBX link's, not this instance's, and taking the instance
+    out of service would hide the very boards that say "feed down since ..." (and their
+    last figures, marked stale) while restarting it brings the link back no sooner."""
     head = runtime.head()
     positions = runtime.positions()
     behind = {name: head - p for name, p in positions.items() if head - p > 0}
     import orjson
 
     body = orjson.dumps({"ready": not behind, "head": head, "positions": positions,
-                         "behind": behind})
+                         "behind": behind, "feed": runtime.feed()})
     return Response(body, status_code=200 if not behind else 503,
                     media_type="application/json")
 
