@@ -133,7 +133,7 @@ def test_health_and_readiness_need_no_token(server: RunningServer) -> None:
     ready = httpx.get(server.url + "/api/ready").json()
     assert ready["ready"] is True and set(ready["positions"]) == {
         "wallboard", "agents", "monitoring", "recordings", "complaints", "kpis",
-        "attendance", "qa_catalogue", "qa_evaluations"}
+        "attendance", "qa_catalogue", "qa_evaluations", "customers"}
 
 
 def test_metrics_show_projection_positions_and_clients(server: RunningServer) -> None:
