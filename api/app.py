@@ -16,11 +16,9 @@ from fastapi.routing import iter_route_contexts
 from prometheus_client import CollectorRegistry, Gauge
 
 from api.access import AccessTable
-from api.auth import Principal
 from api.boards.routes import router as boards_router
 from api.calls.routes import router as calls_router
 from api.complaints.routes import router as complaints_router
-from api.deps import require
 from api.outbound.routes import router as outbound_router
 from api.pbx.routes import router as pbx_router
 from api.push import Hub
@@ -177,14 +175,6 @@ def _masking(app: FastAPI, known: KnownCustomers) -> None:
     """Masking by value in one place per channel: every JSON response (the middleware,
     told the caller by ``require``); every pushed board (``_hubs``) and every log line
     (``lifespan``) go through the same ``known``."""
-
-    def require_noted(request: Request) -> Principal:
-        # TODO(S3): once api.deps.require sets request.state.principal itself, drop this.
-        principal = require(request)
-        request.state.principal = principal
-        return principal
-
-    app.dependency_overrides[require] = require_noted
     app.add_middleware(MaskResponses, known=known)
 
 

@@ -102,7 +102,8 @@ def role_allowed(principal: Principal, roles: tuple[str, ...], what: str,
 
 
 def require(request: Request) -> Principal:
-    """The caller, if the access table admits their role to this route."""
+    """The caller, if the access table admits their role to this route. It is noted on
+    ``request.state.principal`` for the response masking (``api.system.masking``)."""
     table: AccessTable = request.app.state.access
     key = table.key_of(request.scope["route"].endpoint)
     roles = table.roles(key)
@@ -110,6 +111,7 @@ def require(request: Request) -> Principal:
     if not role_allowed(principal, roles, request.url.path, request):
         raise HTTPException(403, f"role {principal.role!r} may not use {key}; "
                             f"allowed: {', '.join(roles)}")
+    request.state.principal = principal
     return principal
 
 
