@@ -84,18 +84,50 @@ export async function supervise(callId, mode, extension) {
     `${encodeURIComponent(mode)}`, body);
 }
 
+/** The banner for a PBX action's record: the PBX only queues an Async Originate ("queued");
+ * whether the supervisor's phone was connected comes later (state connected | failed, with
+ * the PBX's reason in `detail`). Plain text: showBanner escapes it. */
+export function outcomeText(action, record) {
+  const from = record.fields?.Channel ? ` (from ${record.fields.Channel})` : "";
+  switch (record.state) {
+    case "connected": return `${action}: connected${from}`;
+    case "failed": return `${action} failed on the PBX: ${record.detail || record.message}${from}`;
+    case "queued":
+      return `${action}: ${record.message || "queued"}, waiting for the PBX's outcome${from}`;
+    default: return `${action}: ${record.message || record.response}${from}`;
+  }
+}
+
+const OUTCOME_POLL_MS = 500;
+const OUTCOME_WAIT_MS = 30000;
+
+/** Follow a queued action until the PBX tells its outcome (GET /api/pbx/actions/{id}). */
+async function followOutcome(action, record) {
+  const until = Date.now() + OUTCOME_WAIT_MS;
+  let current = record;
+  while (current.state === "queued" && Date.now() < until) {
+    await new Promise((done) => setTimeout(done, OUTCOME_POLL_MS));
+    current = await requestJson(
+      "GET", `/api/pbx/actions/${encodeURIComponent(record.action_id)}`);
+  }
+  document.body.dataset.pbxOutcome = current.state;
+  showBanner(outcomeText(action, current));
+}
+
 function onAction(event) {
   const button = event.target.closest?.("button.action[data-action]");
   if (!button || button.disabled) return;
   const { action, callId } = button.dataset;
   const extension = localStorage.getItem(EXTENSION_KEY) || "";
   document.body.dataset.pbxState = "sending";
+  delete document.body.dataset.pbxOutcome;
   supervise(callId, action, extension).then((record) => {
     document.body.dataset.pbxState = "sent";
     document.body.dataset.pbxAction = record.action_id;
-    showBanner(`${action}: ${record.message || record.response} (from ${record.fields.Channel})`);
-  }, (error) => {
-    document.body.dataset.pbxState = "error";
+    showBanner(outcomeText(action, record));
+    return followOutcome(action, record);
+  }).catch((error) => {
+    if (document.body.dataset.pbxState === "sending") document.body.dataset.pbxState = "error";
     showBanner(`${action} failed: ${error.message}`);
   });
 }
