@@ -44,9 +44,13 @@ def test_a_supervisor_clicks_listen_on_a_live_call_and_the_action_is_recorded(
             "Originate", "Local/9001@supervisor", "ChanSpy")
         assert re.fullmatch(rf"Local/{extension}@agents-[0-9a-f]+;1,qEb", sent["Data"]), sent
 
+        # Asterisk reports the Async Originate's outcome later (OriginateResponse): the page
+        # follows the action until it ends, and the log holds all three steps.
+        page.wait_for_selector('body[data-pbx-outcome="connected"]', state="attached",
+                               timeout=30_000)
         events = aggregate_events(server.runtime.app, pbx_action_id(action_id))
         assert [type(e).__qualname__ for e in events] == [
-            "PbxAction.Requested", "PbxAction.Answered"]
+            "PbxAction.Requested", "PbxAction.Answered", "PbxAction.Originated"]
         assert (events[0].by, events[0].kind, events[0].call) == (
             "test-supervisor", "listen", call_id)
         assert (events[1].response, events[1].message) == (
