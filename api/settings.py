@@ -39,6 +39,10 @@ class AmiSettings(BaseSettings):
     user: str = "callboard"
     secret: str = ""
     ping_interval_s: float = 1.0
+    max_frame_bytes: int = Field(
+        default=64 * 1024, ge=4096, description="the longest AMI frame kept whole (the "
+        "captures' largest is 2.7 kB); a longer one is stored cut, with a marker, and "
+        "logged only as its length and digest")
 
 
 class OriginateSettings(BaseSettings):
