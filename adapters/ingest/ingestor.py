@@ -268,9 +268,8 @@ class Ingestor:
 
     def _catch_up_translation(self, received: list[float | None], raws: list[bytes]) -> None:
         """Frames stored by an earlier run (a restart re-reads them): their domain events
-        are in the store, but the translation state they built (the event clock, snapshot
-        lists still open) lived only in that run's memory. Read them again for that state
-        alone; what they translate to was handled then and is dropped now."""
+        are stored, but the state they built (event clock, open snapshot lists, gap
+        counters) lived in that run's memory: the handler only ``recall``s them."""
         messages: list[tuple[int, Message]] = []
         for i in worth_parsing(raws):
             if raws[i].startswith(BANNER_PREFIX) or isinstance(raws[i], CutFrame):
@@ -282,7 +281,8 @@ class Ingestor:
         for (_, message), at in zip(messages, self._clock.times(received, messages),
                                     strict=True):
             try:
-                translate(message, at, self._snapshots)
+                for command in translate(message, at, self._snapshots):
+                    self.handler.recall(command)
             except Exception:  # logged when it was first stored
                 continue
 

@@ -29,6 +29,20 @@ class GapCounters:
         self._reading: dict[str, int] = {}
         self._seen: Counter[str] = Counter()
         self._in_gap: dict[str, int | None] = {}
+        self._booted_at: float | None = None
+
+    def boot(self, booted_at: float) -> bool:
+        """A ``FullyBooted`` saying the PBX booted at ``booted_at`` (it comes on every
+        login too): a boot later than the one known (by more than 5 s, as ``Pbx.boot``
+        judges) restarts the counters. Returns whether it was a new boot after another."""
+        known = self._booted_at
+        if known is not None and booted_at <= known + 5:
+            return False
+        self._booted_at = booted_at
+        if known is None:
+            return False
+        self.restart()
+        return True
 
     def read(self, queue: str, abandoned: int) -> None:
         """A ``QueueParams`` reading (``abandoned`` < 0: the frame had none)."""

@@ -183,8 +183,8 @@ class CommandHandler:
         pbx = self.aggregates.pbx()
         before = pbx.booted_at
         pbx.boot(cmd.at, cmd.uptime_s)
+        self.reconciler.gap.boot(cmd.at - cmd.uptime_s)
         if before is not None and pbx.booted_at != before:
-            self.reconciler.gap.restart()
             self._lose_open_calls(cmd.at)
 
     def _shut_down_pbx(self, cmd: c.ShutDownPbx) -> None:
@@ -195,6 +195,23 @@ class CommandHandler:
     def _lose_open_calls(self, at: float) -> None:
         for call in list(self.aggregates.open_calls()):
             call.lose_by_restart(at)
+
+    # -- after a restart of ingestion --------------------------------------------------------
+    def recall(self, command: c.Command) -> None:
+        """A command of a frame an earlier run already handled (ingestion re-reads what it
+        had stored after a restart): its aggregates' events are in the store, so only the
+        state this handler keeps in memory beside them is brought up to date: the PBX's
+        counters that classify a feed gap (``domain.telephony.gap``). Without it a restart
+        between a reading and the next resync would leave that gap unknown."""
+        gap = self.reconciler.gap
+        if isinstance(command, c.LeaveQueueUnanswered):
+            gap.note_abandon(command.queue)
+        elif isinstance(command, c.ConfigureQueue):
+            gap.read(command.queue, command.abandoned)
+        elif isinstance(command, c.BootPbx):
+            gap.boot(command.at - command.uptime_s)
+        elif isinstance(command, c.ShutDownPbx):
+            gap.restart()
 
     # -- reconciliation with a snapshot --------------------------------------------------
     def _reconcile_snapshot(self, cmd: c.ReconcileSnapshot) -> None:

@@ -177,6 +177,30 @@ def test_after_a_pbx_restart_the_counters_count_from_the_new_boot() -> None:
     assert aggregates.calls["L1"].visits[0].outcome == "abandoned"
 
 
+def test_a_handler_started_after_a_restart_of_ingestion_recalls_the_counters_it_had(
+) -> None:
+    """Ingestion restarted between two readings: the new handler recalls the stored
+    frames' commands (readings, abandons, boots) and classifies the gap as the first
+    would have; a handler that did not recall them would leave it unknown."""
+    earlier: list[c.Command] = [c.BootPbx(T - 300, 10_000), params(T - 100, 57)]
+    for recalls, outcome in ((True, "abandoned"), (False, "closed-by-resync")):
+        aggregates = InMemoryAggregates()
+        first = CommandHandler(aggregates)
+        for command in earlier:
+            first.handle(command)
+        first.handle(c.StartCall("L1", T, "Local/555@callers-L1;1", "555", "Ann"))
+        first.handle(c.JoinQueue("L1", T, "sales", "L1", "Local/555@callers-L1;1", 1,
+                                 "555", "Ann"))
+        restarted = CommandHandler(aggregates)  # the aggregates come back from the store
+        if recalls:
+            for command in earlier:
+                restarted.recall(command)
+        for command in (params(T + 40, 58), c.ReconcileSnapshot(T + 40, "QueueStatus"),
+                        c.ReconcileSnapshot(T + 40.1, "CoreShowChannels")):
+            restarted.handle(command)
+        assert aggregates.calls["L1"].visits[0].outcome == outcome, recalls
+
+
 def test_a_gap_abandon_counts_as_abandoned_and_the_call_as_closed_by_resync() -> None:
     stats = StatsProjection()
     scene = Scene(stats)
