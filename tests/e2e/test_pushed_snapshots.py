@@ -132,7 +132,9 @@ def test_each_pushed_board_equals_its_rest_view_at_the_same_position_for_every_r
                 pushed, answered = asyncio.run(
                     pushed_and_answered(running, board, role, clock.now))
                 assert pushed == answered, (board, role)
-                assert pushed["position"] == running.runtime.head()  # settled: at the head
+                # settled: the board has folded everything; the log's head itself may move
+                # on with frames of no board's topic (the client's Ping answers are stored)
+                assert pushed["position"] == running.runtime.positions()[board]
                 seen[board, role, step] = pushed
 
     # the comparisons had something to compare: live calls, some waiting, agents
