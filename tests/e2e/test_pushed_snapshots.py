@@ -116,6 +116,10 @@ async def pushed_and_answered(server: RunningServer, board: str, role: str, now:
     raise AssertionError(f"no {board} snapshot for {role} at the REST view's position")
 
 
+def without_last_frame(view: dict[str, Any]) -> dict[str, Any]:
+    return {**view, "feed": {k: v for k, v in view["feed"].items() if k != "last_frame_at"}}
+
+
 def waiting_times(view: dict[str, Any]) -> dict[str, float]:
     return {c["call_id"]: c["waiting_s"] for c in view["calls"] if c["state"] == "waiting"}
 
@@ -131,7 +135,11 @@ def test_each_pushed_board_equals_its_rest_view_at_the_same_position_for_every_r
             for role in ROLES:
                 pushed, answered = asyncio.run(
                     pushed_and_answered(running, board, role, clock.now))
-                assert pushed == answered, (board, role)
+                # the feed block's last frame moves with every frame the PBX sends (Ping
+                # answers too), on the wall clock the test cannot hold: compared apart
+                assert pushed["feed"]["connected"] and answered["feed"]["connected"]
+                assert without_last_frame(pushed) == without_last_frame(answered), (
+                    board, role)
                 # settled: the board has folded everything; the log's head itself may move
                 # on with frames of no board's topic (the client's Ping answers are stored)
                 assert pushed["position"] == running.runtime.positions()[board]
