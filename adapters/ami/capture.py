@@ -38,14 +38,18 @@ class CaptureError(ValueError):
 
 def read_capture(path: str | os.PathLike[str]) -> bytes:
     """The AMI bytes of a capture file, plain or gzip-compressed (by its content, not its
-    name, so a renamed file still reads)."""
+    name, so a renamed file still reads). Bytes that start like gzip but do not decompress
+    are refused only in a file named ``.gz``: any other file is a recorded stream, and a
+    stream may begin with any bytes (the fuzzer found one), so it is read as it is."""
     data = Path(path).read_bytes()
     if data.startswith(_GZIP_MAGIC):
         try:
             return gzip.decompress(data)
         except (OSError, EOFError) as error:
-            raise CaptureError(f"capture {path} is a damaged gzip file ({error}): "
-                               "compress the .ami again or use it uncompressed") from error
+            if str(path).endswith(".gz"):
+                raise CaptureError(
+                    f"capture {path} is a damaged gzip file ({error}): compress the .ami "
+                    "again or use it uncompressed") from error
     return data
 
 
