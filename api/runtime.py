@@ -142,9 +142,9 @@ class _WakingIngestor(Ingestor):
         super().__init__(app, **options)
         self._wake = wake
 
-    def flush(self) -> None:
+    def flush(self, final: bool = True) -> None:
         stored = self.report.batches
-        super().flush()
+        super().flush(final)
         if self.report.batches != stored:
             self._wake()
 

@@ -364,9 +364,9 @@ class TimedIngestor(Ingestor):
                 self._joins.append(key)
         super().accept(item)
 
-    def flush(self) -> None:
+    def flush(self, final: bool = True) -> None:
         batches = self.report.batches
-        super().flush()
+        super().flush(final)
         now = time.perf_counter()
         for key in self._joins:
             self.stored[key].append(now)

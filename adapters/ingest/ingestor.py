@@ -4,10 +4,9 @@ One batch of frames (bounded by count and by a few milliseconds when live) is on
 transaction: the ``FeedChunk`` holding the frames, the ``Feed``'s new high-water mark and
 every domain event the frames imply. A frame already stored (seq at or below the feed's
 high-water mark) is skipped, so ingesting the same capture twice changes nothing.
-A frame that cannot be parsed or translated is logged by its digest (never its bytes:
-``adapters.ingest.records``) and kept in the feed; ingestion goes on. A frame longer than
-the limit arrives cut (``adapters.ami.limits``) and is stored with its marker, untranslated.
-A batch that cannot be saved is stored again as its frames alone, ``untranslated``.
+A frame that cannot be parsed or translated is logged by its digest (``records``) and
+kept; one over the limit arrives cut and is stored with its marker, untranslated; a batch
+that cannot be saved is stored again as its frames alone, ``untranslated``.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from adapters.ami.feed_items import (
 from adapters.ami.frames import BANNER_PREFIX, MalformedFrame, Message, parse_frame
 from adapters.ami.limits import CutFrame
 from adapters.ami.translation import SnapshotCollector, translate
-from adapters.ingest.batching import IngestReport, Pending
+from adapters.ingest.batching import IngestReport, Pending, undated_tail
 from adapters.ingest.dating import EventClock
 from adapters.ingest.pbx_outcomes import PbxOutcomes
 from adapters.ingest.records import (
@@ -76,13 +75,12 @@ class Ingestor:
         for item in items:
             self.accept(item)
             if self._count >= self.batch_size:
-                self.flush()
+                self.flush(final=False)
         self.flush()
         return self.report
 
     def run(self, source: queue.Queue[FeedItem], stop: threading.Event) -> IngestReport:
-        """Ingest from a live queue until ``stop`` is set and the queue is drained. A batch
-        closes at ``batch_size`` frames or ``max_delay_s`` after its first frame."""
+        """Ingest a live queue until ``stop`` and drained (batches: count or delay)."""
         while True:
             try:
                 item = source.get(timeout=0.05)
@@ -104,8 +102,7 @@ class Ingestor:
             self.flush()
 
     def accept(self, item: FeedItem) -> None:
-        """Take one item. Frames wait for ``flush``; of a ``ReceivedFrames`` every
-        ``batch_size`` frames are flushed as they fill a batch, the rest waits."""
+        """Take one item; frames wait for ``flush`` (full batches of a run go at once)."""
         if isinstance(item, ReceivedFrame):
             self.report.frames_received += 1
             pending = self._pending_of(item.connection_id)
@@ -142,7 +139,7 @@ class Ingestor:
             self.report.frames_received += end - pos
             pos = end
             if pos < total and self._count >= self.batch_size:
-                self.flush()
+                self.flush(final=False)
 
     # -- connections ---------------------------------------------------------------------
     def _feed(self, connection_id: str) -> Feed:
@@ -191,12 +188,17 @@ class Ingestor:
         self.report.frames_cut += isinstance(raw, CutFrame)
 
     # -- batches -------------------------------------------------------------------------
-    def flush(self) -> None:
+    def flush(self, final: bool = True) -> None:
+        """Store what is pending (a capture's undated tail waits unless ``final``)."""
         if not self._count:
             return
         pending, self._pending, self._count = self._pending, {}, 0
         for connection_id, frames in pending.items():
-            self._store_batch(connection_id, self._feed(connection_id), frames)
+            if not final and (keep := undated_tail(frames, worth_parsing(frames.raws))):
+                frames, self._pending[connection_id] = frames.split(len(frames.raws) - keep)
+                self._count += keep
+            if frames.raws:
+                self._store_batch(connection_id, self._feed(connection_id), frames)
 
     def _store_batch(self, connection_id: str, feed: Feed, frames: Pending) -> None:
         seqs, received, raws = frames.seqs, frames.received, frames.raws
@@ -242,13 +244,11 @@ class Ingestor:
 
     def _store_alone(self, connection_id: str, seqs: list[int], raws: list[bytes],
                      records: list[FrameRecord], error: Exception) -> None:
-        """The batch could not be saved (its events broke the transaction: a value the
-        store refuses, a bug): store its frames alone, marked ``untranslated: <error
-        class>``, and go on with the next batch. We chose this over stopping because one
-        poisoned batch stopped ``ingest`` and ``listen`` for good, at every retry; the
-        frames stay in the feed, so nothing is lost and the batch can be looked into.
-        The aggregates it touched are reloaded from the store (``discard``); if even the
-        frames alone cannot be saved, the store itself is down and the error stands."""
+        """The batch could not be saved (a value the store refuses, a bug): store its
+        frames alone, ``untranslated: <error class>``, and go on. We chose this over
+        stopping because one poisoned batch stopped ``ingest`` and ``listen`` for good;
+        the frames stay in the feed to be looked into. The aggregates it touched are
+        reloaded (``discard``); if the frames alone cannot be saved, the error stands."""
         status = f"untranslated: {type(error).__name__}"
         for record in records:
             if record[3] == "ok":

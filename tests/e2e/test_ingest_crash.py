@@ -20,10 +20,11 @@ from typing import Any
 import pytest
 
 from adapters.ami.capture import capture_items
-from adapters.ami.feed_items import ConnectionClosed, FeedItem, ReceivedFrames
+from adapters.ami.feed_items import FeedItem, ReceivedFrames
 from adapters.ingest.ingestor import Ingestor
 from adapters.store.application import CallCenter, open_app, read_events
 from adapters.store.audit import verify
+from adapters.store.event_log import CHUNK_TOPIC
 from api.cli.main import main, stats_figures
 from bench.workload import build_workload, count_frames
 from tests.conftest import SCENARIOS
@@ -169,27 +170,29 @@ def cut_after(paths: list[Path], n: int) -> Iterator[FeedItem]:
         yield item
 
 
-def boundaries_near_state(paths: list[Path], batch: int) -> list[int]:
-    """Batch boundaries (as a count of frames since the start of the feed) around the
-    frames whose meaning depends on frames before them: the resync snapshot lists (the
+def boundaries_near_state(reference: CallCenter, batch: int) -> list[int]:
+    """Commit points (as a count of frames since the start of the feed) around the frames
+    whose meaning depends on frames before them: the resync snapshot lists (the
     ``Response`` opening a list, its items, its ``...Complete``) and ``FullyBooted``,
-    which has no ``Timestamp`` and is dated by the events around it."""
+    which has no ``Timestamp`` and is dated by the events around it. Only real commit
+    points, read from the chunks of an uninterrupted run with the same batch size: a kill
+    lands after a commit, and a capture batch's undated tail is never committed apart
+    from the dated frame after it."""
+    chunks: list[tuple[int, int, bool]] = []  # (first, last frame of the feed, state?)
+    offsets: dict[str, int] = {}  # frames of the connections before each one
+    total = 0
+    for chunk in read_events(reference, [CHUNK_TOPIC]):
+        offset = offsets.setdefault(chunk.connection_id, total)
+        first, last = offset + chunk.frames[0][0], offset + chunk.frames[-1][0]
+        total = max(total, last)
+        chunks.append((first, last, any(
+            "\r\nActionID: resync" in text or text.startswith("Event: FullyBooted")
+            for _, _, text, _ in chunk.frames)))
     points: set[int] = set()
-    offset = 0  # frames of the connections before this one
-    batches: set[int] = set()  # boundaries in this connection, as counts of batches
-    frames = 0  # of this connection so far
-    for item in capture_items(paths):
-        if isinstance(item, ReceivedFrames):
-            frames = item.first_seq + len(item.raws) - 1
-            for i, raw in enumerate(item.raws):
-                if b"\r\nActionID: resync" in raw or raw.startswith(b"Event: FullyBooted"):
-                    k = (item.first_seq + i - 1) // batch  # the frame's batch, from 0
-                    batches.update(b for b in (k, k + 1) if b > 0)
-        elif isinstance(item, ConnectionClosed):
-            points.update(offset + min(b * batch, frames) for b in batches)
-            batches.clear()
-            offset, frames = offset + frames, 0
-    return sorted(points)
+    for i, (_, _, state) in enumerate(chunks):
+        if state:  # the commits from two chunks before it to two after
+            points.update(chunks[j][1] for j in range(max(0, i - 2), min(len(chunks), i + 3)))
+    return sorted(p for p in points if p > 0)
 
 
 def first_difference(domain: Domain, ref_domain: Domain) -> str:
@@ -220,9 +223,10 @@ def restarts() -> tuple[Feed, Domain, Restarts]:
         reference = open_app("memory://")
         ingest(reference, capture_items(RESTART))
         ref_feed, ref_domain = feed_and_domain(reference)
+        points = boundaries_near_state(reference, BATCH)
         reference.close()
         runs: Restarts = []
-        for n in boundaries_near_state(RESTART, BATCH):
+        for n in points:
             app = open_app("memory://")
             ingest(app, cut_after(RESTART, n))  # killed after the commit of frame n
             ingest(app, capture_items(RESTART))  # restarted, to the end
