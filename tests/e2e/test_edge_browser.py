@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.browser import wait_until
 from tests.support.server import RunningServer, running_server
 
 pytestmark = pytest.mark.slow
@@ -47,8 +48,7 @@ def test_every_page_works_under_the_content_security_policy(
             page.wait_for_url(f"{server.url}{path}")  # type: ignore[attr-defined]
             page.reload()  # type: ignore[attr-defined]
             page.wait_for_selector("header.top #logout")  # type: ignore[attr-defined]
-            page.wait_for_function(  # type: ignore[attr-defined]
-                "document.querySelector('#me')?.dataset.role !== ''")
+            wait_until(page, "document.querySelector('#me')?.dataset.role !== ''")
             styled = page.evaluate(  # type: ignore[attr-defined]
                 "[...document.querySelectorAll('style, link[rel=stylesheet]')]"
                 ".every((e) => e.sheet !== null && e.sheet.cssRules.length > 0)")

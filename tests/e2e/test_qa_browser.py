@@ -15,6 +15,7 @@ from domain.ids import call_id
 from domain.qa.scoring import EXAMPLE
 from tests.conftest import FIXTURES, SCENARIOS
 from tests.e2e.conftest import ARTIFACTS
+from tests.support.browser import wait_until
 from tests.support.server import RunningServer, running_server
 
 RECORDING = "sales-20261123-091901-1795425541.20.wav"  # Alice Martin's call, audio at hand
@@ -70,8 +71,7 @@ def test_a_qa_analyst_scores_a_call_while_it_plays_and_the_agent_disputes_the_re
         page.click(f'{row} button[data-action="open"]')  # type: ignore[attr-defined]
         page.wait_for_selector("#scoring:not([hidden])")  # type: ignore[attr-defined]
         page.click("#play")  # type: ignore[attr-defined]
-        page.wait_for_function(  # type: ignore[attr-defined]
-            "document.getElementById('player').readyState >= 1", timeout=15_000)
+        wait_until(page, "document.getElementById('player').readyState >= 1", 15.0)
         assert page.eval_on_selector(  # type: ignore[attr-defined]
             "#player", "a => a.duration") > 1.0
         assert 206 in audio, audio  # the browser streamed it with Range requests
